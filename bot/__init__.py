@@ -1,0 +1,85 @@
+"""The myna-desk Flask application: ``create_app()`` builds everything.
+
+Nothing happens at import. Settings come from the environment; a mapping
+passed to ``create_app`` overrides environment variables of the same names
+(tests) and may add Flask settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from bot.config import load_settings
+from models.city import PROJECT_ROOT
+from models.crypto import Keyring, install_keyring
+from models.db import db
+
+log = logging.getLogger("myna_desk")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    overrides = dict(config or {})
+    env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}
+    settings = load_settings(env)
+
+    app = Flask(
+        __name__,
+        instance_path=str(settings_instance_dir()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,
+    )
+    app.config.update(settings.as_flask_config())
+    app.config.update({k: v for k, v in overrides.items() if not isinstance(v, str)})
+
+    install_keyring(Keyring.from_setting(settings.data_encryption_key))
+    db.bind(settings.database_url)
+    _configure_logging(app)
+
+    from bot.delivery import Delivery
+    from bot.processing import EventProcessor
+
+    delivery = Delivery(app.config)
+    app.extensions["delivery"] = delivery
+    app.extensions["event_processor"] = EventProcessor(delivery, app.config["EVENT_WORKERS"])
+
+    from bot import cli, health
+    from bot.line import webhook
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(webhook.bp)
+    cli.register(app)
+
+    if settings.sandbox:
+        from bot.sandbox.simulator import register as register_sandbox
+
+        register_sandbox(app)
+        log.warning(
+            "SANDBOX MODE: no LINE credentials; LINE calls go to the local stand-in at %s "
+            "and the resident simulator is at %s/sandbox",
+            app.config["LINE_API_BASE_URL"],
+            app.config["PUBLIC_BASE_URL"],
+        )
+    if app.config["SCHEDULER"] == "inprocess" and not app.config.get("TESTING"):
+        from scheduler.clock import start_in_process
+
+        start_in_process(app)
+    return app
+
+
+def settings_instance_dir():
+    from bot.config import INSTANCE_DIR
+
+    return INSTANCE_DIR
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=os.environ.get("LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )

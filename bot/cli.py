@@ -1,0 +1,85 @@
+"""Command-line tools: ``flask --app bot <group> <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from models.crypto import Keyring
+
+db_cli = AppGroup("db", help="Database schema.")
+keys_cli = AppGroup("keys", help="Encryption keys for personal data.")
+line_cli = AppGroup("line", help="LINE channel setup.")
+outbox_cli = AppGroup("outbox", help="Outbound message queue.")
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    from models.city import PROJECT_ROOT
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    return cfg
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (the same as the release phase)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+    click.echo("database is at the latest revision")
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new key for DATA_ENCRYPTION_KEY."""
+    click.echo(Keyring.generate())
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt all personal data with the first key of DATA_ENCRYPTION_KEY."""
+    from models.audit import audit
+    from models.db import db
+    from models.rotation import rotate_all
+
+    with db.unit_of_work() as s:
+        n = rotate_all(s)
+        audit(s, "cli", "rotate", "all", f"{n} rows re-encrypted")
+        s.commit()
+    click.echo(f"re-encrypted {n} rows with the primary key")
+
+
+@line_cli.command("setup-richmenu")
+def setup_richmenu() -> None:
+    """Register the rich menu (definition + image) and make it the default."""
+    from bot.line.richmenu import definition, image_bytes
+
+    client = current_app.extensions["delivery"].line_client()
+    menu_id = client.create_rich_menu(definition(), image_bytes())
+    click.echo(f"rich menu {menu_id} registered at {client.base_url} and set as default")
+
+
+@line_cli.command("draw-richmenu")
+@click.option("--font", help="A CJK font file (default: Noto Sans CJK from fonts-noto-cjk).")
+def draw_richmenu(font: str | None) -> None:
+    """Redraw bot/line/richmenu.png from the definition's labels."""
+    from bot.line.richmenu import IMAGE_PATH, draw
+
+    IMAGE_PATH.write_bytes(draw(font))
+    click.echo(f"wrote {IMAGE_PATH}")
+
+
+@outbox_cli.command("deliver")
+def outbox_deliver() -> None:
+    """Send every due message now (the clock does this every few seconds)."""
+    sent = current_app.extensions["delivery"].deliver()
+    click.echo(f"sent {sent}")
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, keys_cli, line_cli, outbox_cli):
+        app.cli.add_command(group)

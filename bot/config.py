@@ -1,0 +1,108 @@
+"""Settings from the environment only (12-factor).
+
+Without LINE credentials the app runs in sandbox mode: outbound LINE calls go
+to the local stand-in at /sandbox/line-api, a development encryption key is
+made under instance/, and the resident simulator is served at /sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.city import PROJECT_ROOT
+from models.crypto import Keyring
+
+LINE_API_DEFAULT = "https://api.line.me"
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+SANDBOX_CHANNEL_SECRET = "sandbox-channel-secret"  # noqa: S105 - public by design
+SANDBOX_ACCESS_TOKEN = "sandbox-access-token"  # noqa: S105
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass
+class Settings:
+    database_url: str
+    line_channel_secret: str
+    line_channel_access_token: str
+    line_api_base_url: str
+    public_base_url: str
+    data_encryption_key: str
+    sandbox: bool
+    secret_key: str
+    scheduler: str = "off"  # off | inprocess
+    event_workers: int = 4
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "LINE_CHANNEL_SECRET": self.line_channel_secret,
+            "LINE_CHANNEL_ACCESS_TOKEN": self.line_channel_access_token,
+            "LINE_API_BASE_URL": self.line_api_base_url.rstrip("/"),
+            "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
+            "SANDBOX": self.sandbox,
+            "SCHEDULER": self.scheduler,
+            "EVENT_WORKERS": self.event_workers,
+            "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
+            **self.extra,
+        }
+
+
+def _dev_key(path: Path) -> str:
+    """A development encryption key kept in instance/ (sandbox only)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    key = Keyring.generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    secret = env.get("LINE_CHANNEL_SECRET", "").strip()
+    token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "").strip()
+    if bool(secret) != bool(token):
+        raise ConfigError(
+            "set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, or neither (sandbox mode)"
+        )
+    sandbox = not secret
+    port = env.get("PORT", "5000")
+    public = env.get("PUBLIC_BASE_URL", "").strip() or f"http://127.0.0.1:{port}"
+    key = env.get("DATA_ENCRYPTION_KEY", "").strip()
+    if not key:
+        if not sandbox:
+            raise ConfigError(
+                "DATA_ENCRYPTION_KEY is required outside sandbox mode; make one with "
+                "`flask --app bot keys generate`"
+            )
+        key = _dev_key(INSTANCE_DIR / "dev-encryption.key")
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if not sandbox:
+            raise ConfigError("SECRET_KEY is required outside sandbox mode")
+        secret_key = "sandbox-" + key[:16]
+    default_db = f"sqlite:///{INSTANCE_DIR / 'myna-desk.sqlite'}"
+    return Settings(
+        database_url=env.get("DATABASE_URL", "").strip() or default_db,
+        line_channel_secret=secret or SANDBOX_CHANNEL_SECRET,
+        line_channel_access_token=token or SANDBOX_ACCESS_TOKEN,
+        line_api_base_url=env.get("LINE_API_BASE_URL", "").strip()
+        or (f"{public.rstrip('/')}/sandbox/line-api" if sandbox else LINE_API_DEFAULT),
+        public_base_url=public,
+        data_encryption_key=key,
+        sandbox=sandbox,
+        secret_key=secret_key,
+        scheduler=env.get("SCHEDULER", "off").strip() or "off",
+        event_workers=int(env.get("EVENT_WORKERS", "4")),
+    )

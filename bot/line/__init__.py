@@ -1,0 +1,1 @@
+"""The LINE channel: webhook, event translation, rendering, outbound client."""

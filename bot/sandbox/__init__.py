@@ -1,0 +1,1 @@
+"""Sandbox stand-ins for LINE: used when no LINE credentials are configured."""

@@ -1,0 +1,123 @@
+"""The resident simulator (sandbox mode only).
+
+``/sandbox`` is a page where a person chats with the bot as a LINE user.
+The page asks ``/sandbox/api/line/event`` to send an event; the server builds
+the webhook body LINE would send, signs it with the channel secret, issues a
+reply token in the stand-in and POSTs it to our own ``/line/webhook`` over
+HTTP, exactly as LINE does. Replies are read back from what the stand-in
+recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from models.db import db
+from models.sandbox import issue_reply_token
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+EVENT_KINDS = ("text", "postback", "follow", "unfollow", "image", "sticker")
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def build_event(kind: str, user_id: str, reply_token: str | None, **fields: Any) -> dict:
+    event: dict[str, Any] = {
+        "type": "message" if kind in ("text", "image", "sticker") else kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": "01" + secrets.token_hex(12).upper(),
+        "deliveryContext": {"isRedelivery": False},
+    }
+    if reply_token:
+        event["replyToken"] = reply_token
+    if kind == "text":
+        event["message"] = {"type": "text", "id": str(secrets.randbits(52)), "text": fields["text"]}
+    elif kind == "image":
+        event["message"] = {
+            "type": "image",
+            "id": str(secrets.randbits(52)),
+            "contentProvider": {"type": "line"},
+        }
+    elif kind == "sticker":
+        event["message"] = {
+            "type": "sticker",
+            "id": str(secrets.randbits(52)),
+            "packageId": "446",
+            "stickerId": "1988",
+            "stickerResourceType": "STATIC",
+        }
+    elif kind == "postback":
+        event["postback"] = {"data": fields["data"]}
+        if fields.get("params"):
+            event["postback"]["params"] = fields["params"]
+    elif kind == "follow":
+        event["follow"] = {"isUnblocked": False}
+    return event
+
+
+def post_signed(url: str, secret: str, events: list[dict]) -> int:
+    body = json.dumps({"destination": "Usandbox", "events": events}, ensure_ascii=False).encode()
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Line-Signature": sign(secret, body)},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - our own URL
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@bp.get("")
+def page():
+    return render_template("sandbox/simulator.html")
+
+
+@bp.post("/api/line/event")
+def send_event():
+    data = request.get_json(silent=True) or {}
+    kind = data.get("kind")
+    user_id = str(data.get("user") or "")
+    if kind not in EVENT_KINDS or not user_id.startswith("U") or len(user_id) != 33:
+        return jsonify({"error": "kind or user is invalid"}), 400
+    if kind == "text" and not str(data.get("text") or "").strip():
+        return jsonify({"error": "text is empty"}), 400
+    if kind == "postback" and not data.get("data"):
+        return jsonify({"error": "postback data is empty"}), 400
+    token = None
+    if kind != "unfollow":
+        with db.unit_of_work() as s:
+            token = issue_reply_token(s, user_id)
+            s.commit()
+    event = build_event(
+        kind, user_id, token, text=data.get("text"), data=data.get("data"), params=data.get("params")
+    )
+    status = post_signed(
+        current_app.config["PUBLIC_BASE_URL"] + "/line/webhook",
+        current_app.config["LINE_CHANNEL_SECRET"],
+        [event],
+    )
+    return jsonify({"webhook_status": status, "event_id": event["webhookEventId"]})
+
+
+def register(app: Flask) -> None:
+    from bot.sandbox.line_api import line_api_bp
+
+    app.register_blueprint(line_api_bp, url_prefix="/sandbox/line-api")
+    app.register_blueprint(bp)

@@ -1,0 +1,57 @@
+"""The channel-independent contract between adapters and the conversation core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.text import render
+
+CHANNELS = ("line", "voice", "sms", "sandbox")
+KINDS = ("text", "choice", "follow", "unfollow", "media", "call_start", "hangup")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a resident did, whatever the channel."""
+
+    channel: str
+    resident_key: str  # LINE user id or E.164 phone number
+    kind: str
+    text: str | None = None  # already redacted
+    value: str | None = None  # chosen value (postback data, DTMF mapped to a choice)
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    params: dict[str, Any] = field(default_factory=dict)  # e.g. datetime picker result
+    redacted: bool = False  # a My Number or application id was removed from text
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown inbound kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button (LINE quick reply / postback) or a numbered phone menu item."""
+
+    label: str
+    value: str
+    kind: str = "postback"  # postback | date | datetime | uri
+    params: dict[str, Any] = field(default_factory=dict)  # picker min/max/initial, uri
+
+
+@dataclass
+class Reply:
+    """A message to the resident: a template plus context, never a literal string."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    choices: list[Choice] = field(default_factory=list)
+    payload: dict[str, Any] | None = None  # structured: {"type": "cards", "cards": [...]}
+    handoff: bool = False  # a person takes over after this message
+    expects_speech: bool = False  # phone: free speech is a sensible answer here
+
+    def text(self, *, voice: bool = False) -> str:
+        return render(self.template, voice=voice, **self.context)

@@ -1,0 +1,194 @@
+"""The conversation core's entry point: one Inbound in, replies out.
+
+``dispatch`` runs inside the adapter's unit of work and never commits.
+Each inbound kind has a handler in ``KIND_HANDLERS``; text and choices go
+through the global words first, then the current flow, then top-level routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from handlers import handoff, menu
+from handlers.contract import Inbound, Reply
+from handlers.flows import engine
+from handlers.flows.registry import load_flows
+from handlers.turn import Turn
+from handlers.words import global_word
+from models.city import city
+from models.conversations import clear, load_conversation, touch
+from models.inquiries import log_line
+from models.outbox import mark_unreachable
+from models.residents import get_or_create_resident, identity_kind
+
+
+@dataclass(frozen=True)
+class Outcome:
+    resident_id: int
+    replies: list[Reply]
+
+
+def dispatch(session: Session, inbound: Inbound, now: datetime | None = None) -> Outcome:
+    """Handle one inbound event; the caller commits."""
+    load_flows()
+    now = now or inbound.at
+    resident = get_or_create_resident(
+        session, identity_kind(inbound.channel), inbound.resident_key
+    )
+    resident.last_seen_at = now
+    conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
+    turn = Turn(session, inbound, resident, conversation, now)
+    if inbound.text:
+        log_line(session, resident.id, inbound.channel, "in", inbound.text, at=now)
+    KIND_HANDLERS[inbound.kind](turn, expired)
+    touch(conversation, now, int(city().conversation.expiry_minutes))
+    for reply in turn.replies:
+        log_line(
+            session,
+            resident.id,
+            inbound.channel,
+            "out",
+            reply.text(voice=turn.voice),
+            template=reply.template,
+            at=now,
+        )
+    return Outcome(resident.id, turn.replies)
+
+
+def _on_follow(turn: Turn, _expired: bool) -> None:
+    """Greeting and main menu; a returning resident starts afresh."""
+    turn.resident.line_reachable = True
+    clear(turn.conversation)
+    turn.add(menu.main_menu("menu/greeting"))
+
+
+def _on_unfollow(turn: Turn, _expired: bool) -> None:
+    """The resident blocked the account: nothing can be sent to them any more."""
+    turn.resident.line_reachable = False
+    clear(turn.conversation)
+    mark_unreachable(turn.session, turn.resident.id)
+
+
+def _on_call_start(turn: Turn, _expired: bool) -> None:
+    clear(turn.conversation)
+    if turn.resident.handoff_inquiry_id is not None:
+        turn.add(Reply("handoff/waiting", handoff=True))
+        return
+    turn.add(menu.main_menu("menu/greeting"))
+
+
+def _on_hangup(turn: Turn, _expired: bool) -> None:
+    clear(turn.conversation)
+
+
+def _on_media(turn: Turn, _expired: bool) -> None:
+    """Photos, stickers, files: we read text only, and never want card photos."""
+    if turn.resident.handoff_inquiry_id is not None:
+        return
+    turn.add(Reply("privacy/media_not_read"))
+    if not engine.ask_again(turn):
+        turn.add(menu.main_menu())
+
+
+def _on_text_or_choice(turn: Turn, expired: bool) -> None:
+    inbound = turn.inbound
+    if inbound.redacted:
+        turn.add(Reply("privacy/do_not_send_numbers"))
+    if turn.resident.handoff_inquiry_id is not None:
+        return  # a person has taken over: the bot stays silent
+    if expired:
+        turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
+    value = inbound.value if inbound.kind == "choice" else global_word(inbound.text)
+    action = GLOBAL_ACTIONS.get(value or "")
+    if action is not None:
+        action(turn)
+        return
+    if turn.conversation.flow and engine.current(turn) is not None:
+        _answer_step(turn)
+        return
+    _route_top_level(turn, value)
+
+
+def _answer_step(turn: Turn) -> None:
+    from handlers import faq_reply
+
+    retry = engine.answer(turn)
+    if retry is None:
+        return
+    # Not a valid answer: it may be a question asked in the middle of the flow.
+    if turn.inbound.kind == "text" and faq_reply.answer_if_confident(turn):
+        turn.add(Reply("flow/resume"))
+        engine.ask_again(turn)
+        return
+    turn.replies.extend(retry.replies)
+    engine.ask_again(turn)
+
+
+def _route_top_level(turn: Turn, value: str | None) -> None:
+    from handlers import faq_reply
+
+    inbound = turn.inbound
+    if value is None and inbound.kind == "choice":
+        value = inbound.value
+    if value in menu.MENU_FLOWS:
+        flow = menu.MENU_FLOWS[value]
+        if flow in engine.FLOWS:
+            engine.start(turn, flow)
+        else:
+            turn.add(menu.main_menu("menu/not_ready"))
+        return
+    if value and faq_reply.handle_choice(turn, value):
+        return
+    if inbound.kind == "text" and inbound.text:
+        faq_reply.answer_top_level(turn, inbound.text)
+        return
+    turn.add(menu.main_menu("menu/not_understood"))
+
+
+def _menu(turn: Turn) -> None:
+    clear(turn.conversation)
+    turn.add(menu.main_menu())
+
+
+def _stop(turn: Turn) -> None:
+    was_in_flow = turn.conversation.flow is not None
+    clear(turn.conversation)
+    turn.add(menu.main_menu("menu/stopped", was_in_flow=was_in_flow))
+
+
+def _back(turn: Turn) -> None:
+    if not engine.back(turn):
+        clear(turn.conversation)
+        turn.add(menu.main_menu())
+
+
+def _person(turn: Turn) -> None:
+    handoff.escalate(turn, category="other")
+
+
+def _repeat(turn: Turn) -> None:
+    if not engine.ask_again(turn):
+        turn.add(menu.main_menu())
+
+
+GLOBAL_ACTIONS: dict[str, Callable[[Turn], None]] = {
+    "g:menu": _menu,
+    "g:stop": _stop,
+    "g:back": _back,
+    "g:person": _person,
+    "g:repeat": _repeat,
+}
+
+KIND_HANDLERS: dict[str, Callable[[Turn, bool], None]] = {
+    "follow": _on_follow,
+    "unfollow": _on_unfollow,
+    "call_start": _on_call_start,
+    "hangup": _on_hangup,
+    "media": _on_media,
+    "text": _on_text_or_choice,
+    "choice": _on_text_or_choice,
+}

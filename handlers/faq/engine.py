@@ -1,0 +1,270 @@
+"""Ranking questions over FAQ topics, with a calibrated confidence.
+
+Every example question (and the question asked) becomes one sparse vector made
+of three TF-IDF blocks, each L2-normalised and weighted, so that one dot
+product is the weighted sum of three cosines:
+
+* ``r``: character 2-3-grams of the folded reading (hiragana, kanji and
+  speech-recognised text meet here),
+* ``s``: character 2-3-grams (and kanji unigrams) of the folded surface,
+* ``w``: Sudachi normalised forms of content words.
+
+A topic's raw score mixes its best example, its second-best example and the
+topic centroid, plus a small boost per topic keyword present. Out-of-scope
+examples form a pseudo-topic that competes with the real ones. The calibrated
+confidence is a logistic function of the best score and the margin over the
+runner-up (``data/calibration.yaml``, fitted by ``bench/faq_calibrate.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from handlers.faq import knowledge as kb
+from handlers.faq.normalize import fold_reading, fold_surface, normalize_text
+from handlers.faq.tokenize import tokenize
+
+DATA = Path(__file__).parent / "data"
+ANSWER, SUGGEST, UNKNOWN = "answer", "suggest", "unknown"
+MAX_CHARS = 400  # longer messages are cut; nobody asks one question in 400 characters
+
+
+@dataclass(frozen=True)
+class Prediction:
+    topic: str | None  # topic to answer, None when not confident enough
+    top3: tuple[str, ...]  # best candidates (ids), best first
+    score: float  # calibrated confidence 0..1 of top1
+    band: str  # "answer" | "suggest" | "unknown"
+
+
+@dataclass(frozen=True)
+class Settings:
+    weights: dict[str, float]
+    mix_best: float
+    mix_second: float
+    mix_centroid: float
+    keyword_boost: float
+    keyword_cap: int
+    coef_score: float
+    coef_margin: float
+    intercept: float
+    answer_at: float
+    suggest_at: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        with open(path or DATA / "calibration.yaml", encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+        return cls(**raw)
+
+
+def _is_kanji(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or ch == "\u3005"
+
+
+def _ngrams(text: str, prefix: str, out: dict[str, float]) -> None:
+    for n in (2, 3):
+        for i in range(len(text) - n + 1):
+            key = prefix + text[i : i + n]
+            out[key] = out.get(key, 0.0) + 1.0
+
+
+@dataclass(frozen=True)
+class Views:
+    surface: str
+    reading: str
+    words: tuple[str, ...]
+
+
+def views(text: str) -> Views:
+    """The three matching views of a question (see handlers.faq.normalize)."""
+    norm = normalize_text(text[:MAX_CHARS])
+    tokens = tokenize(norm)
+    reading = fold_reading("".join(t.reading if _has_kana(t.reading) else t.surface
+                                   for t in tokens))
+    words = tuple(t.normalized for t in tokens if t.content)
+    return Views(fold_surface(norm), reading, words)
+
+
+def _has_kana(text: str) -> bool:
+    return any("\u30a1" <= c <= "\u30fa" for c in text)
+
+
+def features(v: Views) -> dict[str, dict[str, float]]:
+    r: dict[str, float] = {}
+    _ngrams(v.reading, "", r)
+    s: dict[str, float] = {}
+    _ngrams(v.surface, "", s)
+    for ch in v.surface:
+        if _is_kanji(ch):
+            s[ch] = s.get(ch, 0.0) + 1.0
+    w: dict[str, float] = {}
+    for word in v.words:
+        w[word] = w.get(word, 0.0) + 1.0
+    return {"r": r, "s": s, "w": w}
+
+
+class FaqEngine:
+    """Built once per process from the knowledge base; ``predict`` is pure and fast."""
+
+    def __init__(self, knowledge: kb.Knowledge, settings: Settings) -> None:
+        self.knowledge = knowledge
+        self.settings = settings
+        self._titles = {t.id: t.title for t in knowledge.topics}
+        self._labels: list[str] = []  # topic id per document
+        raw_docs: list[dict[str, dict[str, float]]] = []
+        for topic in knowledge.topics:
+            for example in topic.examples:
+                self._labels.append(topic.id)
+                raw_docs.append(features(views(example)))
+        for example in knowledge.out_of_scope:
+            self._labels.append(kb.OUT_OF_SCOPE)
+            raw_docs.append(features(views(example)))
+        self._idf = self._fit_idf(raw_docs)
+        docs = [self._vector(d) for d in raw_docs]
+        self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vec in enumerate(docs):
+            for key, val in vec.items():
+                self._index[key].append((i, val))
+        self._centroids = self._build_centroids(docs)
+        self._keywords = self._build_keywords(knowledge)
+        self._candidates = [*self._titles, kb.OUT_OF_SCOPE]
+
+    # --- building ---------------------------------------------------------
+    @staticmethod
+    def _fit_idf(raw_docs: list[dict[str, dict[str, float]]]) -> dict[str, float]:
+        df: dict[str, int] = defaultdict(int)
+        for doc in raw_docs:
+            for block, feats in doc.items():
+                for key in feats:
+                    df[f"{block}:{key}"] += 1
+        n = len(raw_docs)
+        return {key: math.log((n + 1) / (count + 1)) + 1.0 for key, count in df.items()}
+
+    def _vector(self, raw: dict[str, dict[str, float]]) -> dict[str, float]:
+        vec: dict[str, float] = {}
+        default_idf = math.log(len(self._labels) + 1) + 1.0
+        for block, feats in raw.items():
+            weight = self.settings.weights[block]
+            part = {
+                f"{block}:{k}": (1.0 + math.log(tf)) * self._idf.get(f"{block}:{k}", default_idf)
+                for k, tf in feats.items()
+            }
+            norm = math.sqrt(sum(x * x for x in part.values()))
+            if norm == 0:
+                continue
+            scale = math.sqrt(weight) / norm
+            for k, x in part.items():
+                vec[k] = x * scale
+        return vec
+
+    def _build_centroids(self, docs: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+        sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for label, vec in zip(self._labels, docs, strict=True):
+            for k, x in vec.items():
+                sums[label][k] += x
+        total = sum(self.settings.weights.values())
+        out: dict[str, dict[str, float]] = {}
+        for label, vec in sums.items():
+            norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+            out[label] = {k: x * math.sqrt(total) / norm for k, x in vec.items()}
+        return out
+
+    @staticmethod
+    def _build_keywords(knowledge: kb.Knowledge) -> list[tuple[str, str, str]]:
+        """(topic, folded surface, folded reading) for every keyword."""
+        out: list[tuple[str, str, str]] = []
+        for topic in knowledge.topics:
+            for word in topic.keywords:
+                v = views(word)
+                out.append((topic.id, v.surface, v.reading if len(v.reading) >= 3 else ""))
+        return out
+
+    # --- querying ---------------------------------------------------------
+    def raw_scores(self, text: str) -> dict[str, float]:
+        """Uncalibrated score per topic (and the out-of-scope pseudo-topic)."""
+        v = views(text)
+        q = self._vector(features(v))
+        sims: dict[int, float] = defaultdict(float)
+        for key, qx in q.items():
+            for doc, dx in self._index.get(key, ()):
+                sims[doc] += qx * dx
+        best: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for doc, sim in sims.items():
+            pair = best[self._labels[doc]]
+            if sim > pair[0]:
+                pair[1], pair[0] = pair[0], sim
+            elif sim > pair[1]:
+                pair[1] = sim
+        st = self.settings
+        boosts: dict[str, int] = defaultdict(int)
+        for topic, surface, reading in self._keywords:
+            if (surface and surface in v.surface) or (reading and reading in v.reading):
+                boosts[topic] += 1
+        scores: dict[str, float] = {}
+        for label in self._candidates:
+            b1, b2 = best.get(label, (0.0, 0.0))
+            centroid = self._centroids.get(label, {})
+            c = sum(qx * centroid.get(k, 0.0) for k, qx in q.items()) if centroid else 0.0
+            scores[label] = (
+                st.mix_best * b1
+                + st.mix_second * b2
+                + st.mix_centroid * c
+                + st.keyword_boost * min(boosts.get(label, 0), st.keyword_cap)
+            )
+        return scores
+
+    def confidence(self, top: float, runner_up: float) -> float:
+        st = self.settings
+        z = st.coef_score * top + st.coef_margin * (top - runner_up) + st.intercept
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def predict(self, text: str) -> Prediction:
+        scores = self.raw_scores(text or "")
+        oos = scores.pop(kb.OUT_OF_SCOPE, 0.0)
+        ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
+        top3 = tuple(ranked[:3])
+        if not ranked or scores[ranked[0]] <= 0:
+            return Prediction(None, top3, 0.0, UNKNOWN)
+        top = scores[ranked[0]]
+        second = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        conf = round(self.confidence(top, max(second, oos)), 4)
+        if conf >= self.settings.answer_at:
+            return Prediction(ranked[0], top3, conf, ANSWER)
+        if conf >= self.settings.suggest_at and oos < top:
+            return Prediction(None, top3, conf, SUGGEST)
+        return Prediction(None, top3, conf, UNKNOWN)
+
+    def timed_predict(self, text: str) -> tuple[Prediction, float]:
+        """A prediction and the milliseconds it took (for the benchmark)."""
+        start = time.perf_counter()
+        pred = self.predict(text)
+        return pred, (time.perf_counter() - start) * 1000.0
+
+    def title(self, topic_id: str) -> str:
+        return self._titles[topic_id]
+
+    def topic_ids(self) -> list[str]:
+        return list(self._titles)
+
+
+_build_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cached_engine() -> FaqEngine:
+    return FaqEngine(kb.load(), Settings.load())
+
+
+def get_engine() -> FaqEngine:
+    """The process-wide engine (built on first use, then shared)."""
+    with _build_lock:
+        return _cached_engine()

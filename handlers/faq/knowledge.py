@@ -1,0 +1,81 @@
+"""The knowledge base: topics, titles, example questions and keywords (data, not code).
+
+``data/knowledge.yaml`` holds one entry per topic::
+
+    topics:
+      card_overview:
+        title: short button label (<= 20 characters)
+        answer: faq/answers/card_overview   # optional, this is the default
+        keywords: [words that point strongly at this topic]
+        examples: [questions in residents' own words]
+    out_of_scope:
+      examples: [questions the FAQ must not answer]
+
+Staff extend the FAQ by adding examples (or a new topic plus its answer
+template); nothing else changes. ``KNOWLEDGE_FILE`` may point at another file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+OUT_OF_SCOPE = "out_of_scope"
+TITLE_MAX = 20
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    answer: str
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    topics: tuple[Topic, ...]
+    out_of_scope: tuple[str, ...]
+
+    def ids(self) -> list[str]:
+        return [t.id for t in self.topics]
+
+
+def knowledge_path() -> Path:
+    return Path(os.environ.get("FAQ_KNOWLEDGE_FILE") or DATA / "knowledge.yaml")
+
+
+def parse(raw: dict) -> Knowledge:
+    topics: list[Topic] = []
+    for topic_id, entry in (raw.get("topics") or {}).items():
+        if topic_id == OUT_OF_SCOPE:
+            raise ValueError(f"{OUT_OF_SCOPE!r} is reserved")
+        title = str(entry["title"])
+        if len(title) > TITLE_MAX:
+            raise ValueError(f"title of {topic_id} is longer than {TITLE_MAX}: {title}")
+        examples = tuple(str(e) for e in entry.get("examples") or ())
+        if not examples:
+            raise ValueError(f"topic {topic_id} has no examples")
+        topics.append(
+            Topic(
+                id=str(topic_id),
+                title=title,
+                answer=str(entry.get("answer") or f"faq/answers/{topic_id}"),
+                keywords=tuple(str(k) for k in entry.get("keywords") or ()),
+                examples=examples,
+            )
+        )
+    oos = tuple(str(e) for e in (raw.get(OUT_OF_SCOPE) or {}).get("examples") or ())
+    return Knowledge(tuple(topics), oos)
+
+
+@lru_cache(maxsize=2)
+def load(path: str | None = None) -> Knowledge:
+    with open(path or knowledge_path(), encoding="utf-8") as fh:
+        return parse(yaml.safe_load(fh))

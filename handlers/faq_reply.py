@@ -1,0 +1,92 @@
+"""Answering questions with the FAQ engine, at the top level or mid-flow.
+
+Confident → the answer; middle band → up to three 「もしかして」 buttons;
+below → an honest "I don't know" with a person offered. Anything not
+answered confidently is kept (redacted) for staff to review.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from handlers import menu
+from handlers.contract import Choice, Reply
+from handlers.text import label
+from handlers.turn import Turn
+
+_NEXT_STEPS = Path(__file__).parent / "data" / "faq_next_steps.yaml"
+
+
+def _engine():
+    from handlers.faq.engine import get_engine
+
+    return get_engine()
+
+
+@lru_cache(maxsize=1)
+def _next_steps() -> dict[str, str]:
+    with open(_NEXT_STEPS, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+_NEXT_LABELS = {
+    "menu:venue": "venue",
+    "menu:visit": "visit",
+    "menu:bookings": "bookings",
+}
+
+
+def answer_reply(topic: str) -> Reply:
+    choices: list[Choice] = []
+    next_value = _next_steps().get(topic)
+    if next_value in _NEXT_LABELS:
+        choices.append(Choice(label(_NEXT_LABELS[next_value]), next_value))
+    choices += [
+        Choice(label("faq_more"), "menu:faq"),
+        Choice(label("menu"), "g:menu"),
+        Choice(label("person"), "g:person"),
+    ]
+    return Reply(f"faq/answers/{topic}", {"topic": topic}, choices=choices)
+
+
+def answer_if_confident(turn: Turn) -> bool:
+    """Mid-flow: answer only when sure; otherwise let the step explain itself."""
+    text = turn.inbound.text or ""
+    prediction = _engine().predict(text)
+    if prediction.band != "answer" or prediction.topic is None:
+        return False
+    turn.add(answer_reply(prediction.topic))
+    return True
+
+
+def answer_top_level(turn: Turn, text: str) -> None:
+    from models.faq_review import record_faq_miss
+
+    engine = _engine()
+    prediction = engine.predict(text)
+    if prediction.band == "answer" and prediction.topic:
+        turn.add(answer_reply(prediction.topic))
+        return
+    record_faq_miss(
+        turn.session, question_redacted=text, prediction=prediction, channel=turn.inbound.channel
+    )
+    if prediction.band == "suggest" and prediction.top3:
+        choices = [Choice(engine.title(t), f"faq:{t}") for t in prediction.top3[:3]]
+        choices.append(Choice(label("none_of_these"), "g:person"))
+        turn.add(Reply("faq/suggest", {"titles": [c.label for c in choices[:-1]]}, choices))
+        return
+    turn.add(menu.main_menu("faq/unknown"))
+
+
+def handle_choice(turn: Turn, value: str) -> bool:
+    """A 「もしかして」 button: answer the topic it names."""
+    if not value.startswith("faq:"):
+        return False
+    topic = value.removeprefix("faq:")
+    if topic not in _engine().topic_ids():
+        return False
+    turn.add(answer_reply(topic))
+    return True

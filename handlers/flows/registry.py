@@ -1,0 +1,17 @@
+"""Imports every flow module once so that each registers itself."""
+
+from __future__ import annotations
+
+import importlib
+
+FLOW_MODULES = ("handlers.flows.faq",)
+_loaded = False
+
+
+def load_flows() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for name in FLOW_MODULES:
+        importlib.import_module(name)
+    _loaded = True

@@ -1,0 +1,33 @@
+"""Normalising free text and recognising the global words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+_TRAILING = re.compile(r"[\s。、．，.,!！?？]+$")
+
+
+def normalize(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text or "").strip().lower()
+    folded = re.sub(r"\s+", "", folded)
+    return _TRAILING.sub("", folded)
+
+
+@lru_cache(maxsize=1)
+def _global_words() -> dict[str, str]:
+    with open(DATA / "global_words.yaml", encoding="utf-8") as fh:
+        table = yaml.safe_load(fh)
+    return {normalize(word): value for value, words in table.items() for word in words}
+
+
+def global_word(text: str | None) -> str | None:
+    """The global value (g:menu, g:stop, …) a short text stands for, if any."""
+    if not text or len(text) > 30:
+        return None
+    return _global_words().get(normalize(text))

@@ -1,0 +1,58 @@
+"""Conversation state per resident and channel, with a sliding expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("resident_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    flow: Mapped[str | None] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40))
+    # Answers collected so far, plus the stack of earlier steps for "back".
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def load_conversation(
+    session: Session, resident_id: int, channel: str, now: datetime
+) -> tuple[Conversation, bool]:
+    """Return the conversation row and whether a flow had expired (and was cleared)."""
+    conv = session.scalars(
+        select(Conversation)
+        .where(Conversation.resident_id == resident_id, Conversation.channel == channel)
+        .with_for_update()
+    ).first()
+    if conv is None:
+        conv = Conversation(resident_id=resident_id, channel=channel, data={})
+        session.add(conv)
+        session.flush()
+        return conv, False
+    expired = conv.flow is not None and conv.expires_at is not None and conv.expires_at <= now
+    if expired:
+        clear(conv)
+    return conv, expired
+
+
+def clear(conv: Conversation) -> None:
+    conv.flow = None
+    conv.step = None
+    conv.data = {}
+    conv.expires_at = None
+
+
+def touch(conv: Conversation, now: datetime, minutes: int) -> None:
+    conv.updated_at = now
+    conv.expires_at = now + timedelta(minutes=minutes) if conv.flow else None

@@ -1,0 +1,103 @@
+"""Field-level encryption and keyed lookup hashes for personal data.
+
+Keys come from DATA_ENCRYPTION_KEY: a comma-separated list of Fernet keys,
+newest first. New values are encrypted with the first key; every key in the
+list can decrypt, so a key is rotated by prepending a new one and running
+``flask --app bot keys rotate`` to re-encrypt what is stored.
+
+Lookup hashes (to find a resident by phone number or LINE user id without
+decrypting every row) are HMAC-SHA256 with a key derived from each
+encryption key; ``lookup_hashes`` returns one per key so that lookups keep
+working while a rotation is under way.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class KeyError_(RuntimeError):
+    """Raised when DATA_ENCRYPTION_KEY is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    keys: tuple[bytes, ...]
+
+    @classmethod
+    def from_setting(cls, setting: str) -> Keyring:
+        parts = tuple(p.strip().encode() for p in setting.split(",") if p.strip())
+        if not parts:
+            raise KeyError_("DATA_ENCRYPTION_KEY is empty")
+        for p in parts:
+            try:
+                Fernet(p)
+            except (ValueError, TypeError) as exc:
+                raise KeyError_(
+                    "DATA_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), "
+                    "comma-separated, newest first"
+                ) from exc
+        return cls(parts)
+
+    @staticmethod
+    def generate() -> str:
+        return Fernet.generate_key().decode()
+
+    @property
+    def fernet(self) -> MultiFernet:
+        return MultiFernet([Fernet(k) for k in self.keys])
+
+    def _hmac_key(self, key: bytes) -> bytes:
+        return hashlib.sha256(b"myna-desk lookup v1|" + base64.urlsafe_b64decode(key)).digest()
+
+    def lookup_hashes(self, value: str) -> list[str]:
+        """One keyed hash per key, primary first."""
+        data = value.encode()
+        return [hmac.new(self._hmac_key(k), data, hashlib.sha256).hexdigest() for k in self.keys]
+
+    def lookup_hash(self, value: str) -> str:
+        return self.lookup_hashes(value)[0]
+
+
+_keyring: Keyring | None = None
+
+
+def install_keyring(keyring: Keyring) -> None:
+    """Set the process-wide keyring (called by create_app and the clock)."""
+    global _keyring
+    _keyring = keyring
+
+
+def keyring() -> Keyring:
+    if _keyring is None:
+        raise KeyError_("no encryption keyring installed: create the app first")
+    return _keyring
+
+
+def encrypt(plain: str) -> str:
+    return keyring().fernet.encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return keyring().fernet.decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise KeyError_("a stored value cannot be decrypted with any configured key") from exc
+
+
+def reencrypt(token: str) -> str:
+    """Re-encrypt a stored token under the primary key."""
+    return keyring().fernet.rotate(token.encode()).decode()
+
+
+def lookup_hash(value: str) -> str:
+    return keyring().lookup_hash(value)
+
+
+def lookup_hashes(value: str) -> list[str]:
+    return keyring().lookup_hashes(value)

@@ -1,0 +1,109 @@
+"""Inbound platform events, recorded once under their unique id.
+
+``record_events`` inserts and reports which ids are new; a redelivered or
+concurrently duplicated event hits the unique key and is skipped.
+``claim_event`` moves an event from received to processing with one
+conditional update, so exactly one worker processes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
+
+RECEIVED, PROCESSING, DONE, IGNORED = "received", "processing", "done", "ignored"
+# A failed event is escalated to staff by the clock, then marked escalated.
+FAILED, ESCALATED = "failed", "escalated"
+
+
+class InboundEvent(Base):
+    __tablename__ = "inbound_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(128), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=RECEIVED, index=True)
+    # The event as received, with free text already redacted; encrypted.
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Exception class only: never message text or personal data.
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+def record_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert events, skipping keys already recorded; return the new row ids."""
+    new_ids: list[int] = []
+    dialect = session.get_bind().dialect.name
+    for row in rows:
+        values = {
+            "channel": row["channel"],
+            "event_key": row["event_key"],
+            "event_type": row["event_type"],
+            "status": row.get("status", RECEIVED),
+            "payload": row["payload"],
+            "received_at": row.get("received_at") or utcnow(),
+            "attempts": 0,
+        }
+        if dialect == "postgresql":
+            stmt = postgresql.insert(InboundEvent).values(**values)
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(InboundEvent).values(**values)
+        else:  # pragma: no cover
+            stmt = insert(InboundEvent).values(**values)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_key"]).returning(InboundEvent.id)
+        new_id = session.execute(stmt).scalar()
+        if new_id is not None:
+            new_ids.append(new_id)
+    return new_ids
+
+
+def claim_event(session: Session, event_id: int, now: datetime) -> InboundEvent | None:
+    """Take an event for processing; None if another worker has it or it is done."""
+    result = session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id, InboundEvent.status == RECEIVED)
+        .values(status=PROCESSING, attempts=InboundEvent.attempts + 1, processed_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    return session.get(InboundEvent, event_id)
+
+
+def mark(session: Session, event_id: int, status: str, error: str | None = None) -> None:
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(status=status, error=error, processed_at=utcnow())
+    )
+
+
+def stale_events(session: Session, now: datetime, older_than: timedelta) -> list[int]:
+    """Events left received (a worker died before processing), for the clock to pick up."""
+    return list(
+        session.scalars(
+            select(InboundEvent.id)
+            .where(InboundEvent.status == RECEIVED, InboundEvent.received_at < now - older_than)
+            .order_by(InboundEvent.id)
+            .limit(100)
+        )
+    )
+
+
+def failed_events(session: Session) -> list[InboundEvent]:
+    return list(session.scalars(select(InboundEvent).where(InboundEvent.status == FAILED)))
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
+    ).all()
+    return {status: n for status, n in rows}

@@ -1,0 +1,127 @@
+"""Inquiries escalated to a person, and the transcript residents and staff see.
+
+An inquiry opened by "talk to a person" pauses the bot for that resident
+(``Resident.handoff_inquiry_id``) until staff hand back or close it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, EncryptedText, UTCDateTime, utcnow
+from models.residents import Resident
+
+NEW, IN_PROGRESS, ANSWERED, CLOSED = "new", "in_progress", "answered", "closed"
+CATEGORIES = ("question", "complaint", "defect", "booking", "other")
+
+
+class Inquiry(Base):
+    __tablename__ = "inquiries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=NEW, index=True)
+    category: Mapped[str] = mapped_column(String(16), default="other")
+    # Redacted summary of what the resident asked, encrypted.
+    summary: Mapped[str | None] = mapped_column(EncryptedText)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TranscriptLine(Base):
+    __tablename__ = "transcript"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))  # in, out
+    # Redacted text (My Numbers and application ids removed), encrypted.
+    text: Mapped[str | None] = mapped_column(EncryptedText)
+    template: Mapped[str | None] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def open_inquiry(
+    session: Session,
+    resident: Resident,
+    *,
+    channel: str,
+    category: str = "other",
+    summary: str | None = None,
+    pause_bot: bool = True,
+    now: datetime | None = None,
+) -> Inquiry:
+    """Open (or reuse the open) inquiry and, by default, pause the bot."""
+    existing = current_inquiry(session, resident)
+    if existing is not None:
+        inquiry = existing
+    else:
+        inquiry = Inquiry(
+            resident_id=resident.id,
+            channel=channel,
+            category=category if category in CATEGORIES else "other",
+            summary=summary,
+            opened_at=now or utcnow(),
+        )
+        session.add(inquiry)
+        session.flush()
+    if pause_bot:
+        resident.handoff_inquiry_id = inquiry.id
+    return inquiry
+
+
+def current_inquiry(session: Session, resident: Resident) -> Inquiry | None:
+    return session.scalars(
+        select(Inquiry)
+        .where(Inquiry.resident_id == resident.id, Inquiry.status != CLOSED)
+        .order_by(Inquiry.id.desc())
+    ).first()
+
+
+def hand_back(session: Session, inquiry: Inquiry, *, close: bool = False) -> None:
+    """Staff give the conversation back to the bot."""
+    now = utcnow()
+    resident = session.get(Resident, inquiry.resident_id)
+    if resident is not None and resident.handoff_inquiry_id == inquiry.id:
+        resident.handoff_inquiry_id = None
+    inquiry.handed_back_at = now
+    if close:
+        inquiry.status, inquiry.closed_at = CLOSED, now
+
+
+def log_line(
+    session: Session,
+    resident_id: int,
+    channel: str,
+    direction: str,
+    text: str | None,
+    template: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        TranscriptLine(
+            resident_id=resident_id,
+            channel=channel,
+            direction=direction,
+            text=text,
+            template=template,
+            at=at or utcnow(),
+        )
+    )
+
+
+def open_inquiries(session: Session) -> list[Inquiry]:
+    return list(
+        session.scalars(
+            select(Inquiry).where(Inquiry.status != CLOSED).order_by(Inquiry.opened_at)
+        )
+    )

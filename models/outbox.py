@@ -1,0 +1,148 @@
+"""Outbound messages: written inside the event's transaction, sent after it.
+
+Each row is one platform call (a LINE reply or push, an SMS). Delivery
+retries with exponential back-off; a push keeps the same ``retry_key`` on
+every attempt, so LINE's X-Line-Retry-Key makes a retried push land once.
+A reply whose token is refused or expired becomes a push.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+MAX_ATTEMPTS = 12
+SENDING_LEASE = timedelta(minutes=2)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # line, sms
+    kind: Mapped[str] = mapped_column(String(16))  # reply, push, sms
+    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    recipient: Mapped[str] = mapped_column(EncryptedText)
+    reply_token: Mapped[str | None] = mapped_column(EncryptedText)
+    payload: Mapped[Any] = mapped_column(EncryptedJSON)
+    retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Status code and error class only; never message text.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(40))  # reminder, staff_reply, ...
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    kind: str,
+    recipient: str,
+    payload: Any,
+    resident_id: int | None = None,
+    reply_token: str | None = None,
+    source: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    msg = OutboxMessage(
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        payload=payload,
+        resident_id=resident_id,
+        reply_token=reply_token,
+        source=source,
+        next_attempt_at=not_before or utcnow(),
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] | None = None):
+    """Lease due messages for sending; skip rows another sender holds."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == SENDING) & (OutboxMessage.next_attempt_at <= now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = SENDING
+        row.attempts += 1
+        row.next_attempt_at = now + SENDING_LEASE
+    return rows
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at 30 minutes."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def settle(
+    session: Session,
+    msg_id: int,
+    *,
+    ok: bool,
+    now: datetime,
+    error: str | None = None,
+    permanent: bool = False,
+    becomes_push: bool = False,
+) -> None:
+    msg = session.get(OutboxMessage, msg_id)
+    if msg is None:
+        return
+    if ok:
+        msg.status, msg.sent_at, msg.last_error = SENT, now, None
+        return
+    msg.last_error = error
+    if becomes_push:
+        msg.kind, msg.reply_token = "push", None
+        msg.status, msg.next_attempt_at = PENDING, now
+        return
+    if permanent or msg.attempts >= MAX_ATTEMPTS:
+        msg.status = DEAD
+        return
+    msg.status, msg.next_attempt_at = PENDING, now + backoff(msg.attempts)
+
+
+def pending_count(session: Session) -> int:
+    return len(
+        session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status.in_([PENDING, SENDING]))
+        ).all()
+    )
+
+
+def mark_unreachable(session: Session, resident_id: int) -> int:
+    """The resident blocked the account: pending LINE pushes can never land."""
+    res = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.resident_id == resident_id,
+            OutboxMessage.channel == "line",
+            OutboxMessage.status == PENDING,
+        )
+        .values(status=DEAD, last_error="unfollowed")
+    )
+    return res.rowcount

@@ -1,0 +1,68 @@
+"""The clock's jobs. Each runs inside ``with app.app_context():`` and its own
+unit of work, and logs counts only."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from models.base import utcnow
+from models.db import db
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox(app: Flask) -> None:
+    """Send due pushes and retries."""
+    with app.app_context():
+        app.extensions["delivery"].deliver()
+
+
+def process_stale_events(app: Flask) -> None:
+    """Events recorded but never processed (a worker died): process them now."""
+    from bot.processing import process_event
+    from models.inbound import stale_events
+
+    with app.app_context():
+        with db.unit_of_work() as s:
+            ids = stale_events(s, utcnow(), timedelta(seconds=30))
+        for event_id in ids:
+            app.extensions["delivery"].deliver(process_event(event_id))
+        if ids:
+            log.info("processed %d stale inbound events", len(ids))
+
+
+def escalate_failed_events(app: Flask) -> None:
+    """A failed event becomes an inquiry so that a person follows it up."""
+    from models.inbound import ESCALATED, InboundEvent
+    from models.inquiries import open_inquiry
+    from models.residents import get_or_create_resident
+
+    with app.app_context():
+        with db.unit_of_work() as s:
+            from sqlalchemy import select
+
+            failed = s.scalars(
+                select(InboundEvent).where(InboundEvent.status == "failed").limit(50)
+            ).all()
+            for event in failed:
+                user = (event.payload or {}).get("userId")
+                if user:
+                    resident = get_or_create_resident(s, "line", user)
+                    open_inquiry(
+                        s, resident, channel=event.channel, category="other", pause_bot=False
+                    )
+                event.status = ESCALATED
+            s.commit()
+        if failed:
+            log.info("escalated %d failed inbound events", len(failed))
+
+
+# job id -> (function, seconds between runs)
+JOBS = {
+    "deliver_outbox": (deliver_outbox, 5),
+    "process_stale_events": (process_stale_events, 30),
+    "escalate_failed_events": (escalate_failed_events, 60),
+}

@@ -1,0 +1,174 @@
+"""Shared fixtures.
+
+The app runs in sandbox mode against a live loopback server (werkzeug in a
+thread), so that the real line-bot-sdk client talks HTTP to the LINE
+stand-in exactly as in development. Nothing leaves 127.0.0.1.
+
+Backends: TEST_BACKEND=sqlite (default) or postgres for the whole suite;
+tests marked ``postgres`` always use TEST_DATABASE_URL. With CI=true (or
+REQUIRE_POSTGRES=1) an unreachable PostgreSQL fails the run instead of
+skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from models.crypto import Keyring
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REQUIRE_PG = os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_POSTGRES") == "1"
+TEST_KEY = Keyring.generate()
+
+
+def pg_available() -> bool:
+    from models.db import normalize_url
+
+    try:
+        engine = create_engine(normalize_url(PG_URL), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+_PG_OK: bool | None = None
+
+
+def require_pg() -> str:
+    global _PG_OK
+    if _PG_OK is None:
+        _PG_OK = pg_available()
+    if not _PG_OK:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL at {PG_URL} is required in CI but unreachable", pytrace=False)
+        pytest.skip(f"PostgreSQL at {PG_URL} unreachable")
+    return PG_URL
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = [
+        r for r in terminalreporter.stats.get("skipped", []) if "postgres" in r.keywords
+    ]
+    if skipped and REQUIRE_PG:
+        terminalreporter.write_line(
+            f"ERROR: {len(skipped)} PostgreSQL-backed tests were skipped in CI", red=True
+        )
+        config._pg_skipped = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if getattr(session.config, "_pg_skipped", False) and exitstatus == 0:
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return require_pg()
+
+
+def _fresh_database(url: str) -> None:
+    import models  # noqa: F401 - registers tables
+    from models.base import Base
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    if os.environ.get("TEST_BACKEND") == "postgres":
+        url = require_pg()
+    else:
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    _fresh_database(url)
+    return url
+
+
+class LiveApp:
+    """The app served on 127.0.0.1 in a thread, plus helpers for tests."""
+
+    def __init__(self, app, server) -> None:
+        self.app = app
+        self.server = server
+        self.base_url = f"http://127.0.0.1:{server.server_port}"
+
+    def drain(self) -> None:
+        self.app.extensions["event_processor"].drain()
+
+
+def build_app(database_url: str, **overrides):
+    from bot import create_app
+
+    config = {
+        "DATABASE_URL": database_url,
+        "DATA_ENCRYPTION_KEY": TEST_KEY,
+        "LINE_CHANNEL_SECRET": "",
+        "LINE_CHANNEL_ACCESS_TOKEN": "",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:9",
+        "SCHEDULER": "off",
+        "TESTING": True,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def live(database_url):
+    app = build_app(database_url)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    live_app = LiveApp(app, server)
+    app.config["PUBLIC_BASE_URL"] = live_app.base_url
+    app.config["LINE_API_BASE_URL"] = live_app.base_url + "/sandbox/line-api"
+    try:
+        yield live_app
+    finally:
+        live_app.drain()
+        server.shutdown()
+        app.extensions["event_processor"].shutdown()
+
+
+@pytest.fixture
+def app(live):
+    return live.app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def new_user_id() -> str:
+    return "U" + uuid.uuid4().hex
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared is not beside the project")
+    return SHARED
