@@ -22,7 +22,10 @@ class Delivery:
     def __init__(self, config: dict) -> None:
         self._config = config
         self._line: LineClient | None = None
-        self.senders: dict[str, Callable[[OutboxMessage], SendResult]] = {"line": self._send_line}
+        self.senders: dict[str, Callable[[OutboxMessage], SendResult]] = {
+            "line": self._send_line,
+            "auto": self._send_notify,
+        }
 
     def line_client(self) -> LineClient:
         base = self._config["LINE_API_BASE_URL"]
@@ -35,6 +38,24 @@ class Delivery:
         if msg.kind == "reply" and msg.reply_token:
             return client.reply(msg.reply_token, msg.payload)
         return client.push(msg.recipient, msg.payload, msg.retry_key)
+
+    def _send_notify(self, msg: OutboxMessage) -> SendResult:
+        """A channel-independent notice: LINE if reachable there, else SMS."""
+        from bot.line.render import to_json, to_messages
+        from handlers.contract import Reply
+        from models.residents import Resident
+
+        with db.reader() as s:
+            resident = s.get(Resident, msg.resident_id)
+            line_user = resident.line_user_id if resident and resident.line_reachable else None
+            phone = resident.phone if resident else None
+        replies = [Reply.from_dict(r) for r in msg.payload["replies"]]
+        if line_user:
+            return self.line_client().push(line_user, to_json(to_messages(replies)), msg.retry_key)
+        sms = self.senders.get("sms_notify")
+        if phone and sms is not None:
+            return sms(msg)
+        return SendResult(False, error="unreachable", permanent=True)
 
     def deliver(self, ids: list[int] | None = None, now: datetime | None = None) -> int:
         """Send due messages (only ``ids`` if given); return how many were sent."""

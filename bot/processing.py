@@ -97,21 +97,24 @@ class EventProcessor:
         self._lock = threading.Lock()
 
     def submit(self, event_ids: list[int]) -> None:
-        for event_id in event_ids:
-            future = self._executor.submit(self._run, event_id)
-            with self._lock:
-                self._pending.add(future)
-            future.add_done_callback(self._forget)
+        """Process one webhook's events in order, in one background task."""
+        if not event_ids:
+            return
+        future = self._executor.submit(self._run, list(event_ids))
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
 
     def _forget(self, future: Future) -> None:
         with self._lock:
             self._pending.discard(future)
 
-    def _run(self, event_id: int) -> None:
-        try:
-            self.delivery.deliver(process_event(event_id))
-        except Exception as exc:  # noqa: BLE001 - a background thread must not die loudly
-            log.error("event %s: delivery error %s", event_id, type(exc).__name__)
+    def _run(self, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            try:
+                self.delivery.deliver(process_event(event_id))
+            except Exception as exc:  # noqa: BLE001 - a background thread must not die
+                log.error("event %s: delivery error %s", event_id, type(exc).__name__)
 
     def drain(self, timeout: float = 30.0) -> None:
         with self._lock:

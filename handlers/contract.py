@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,3 +55,21 @@ class Reply:
 
     def text(self, *, voice: bool = False) -> str:
         return render(self.template, voice=voice, **self.context)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the outbox (context values must be JSON-safe)."""
+        return {
+            "template": self.template,
+            "context": self.context,
+            "choices": [asdict(c) for c in self.choices],
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            data["template"],
+            dict(data.get("context") or {}),
+            [Choice(**c) for c in data.get("choices") or []],
+            data.get("payload"),
+        )

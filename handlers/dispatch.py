@@ -37,7 +37,7 @@ def dispatch(session: Session, inbound: Inbound, now: datetime | None = None) ->
     load_flows()
     now = now or inbound.at
     resident = get_or_create_resident(
-        session, identity_kind(inbound.channel), inbound.resident_key
+        session, identity_kind(inbound.channel), inbound.resident_key, lock=True
     )
     resident.last_seen_at = now
     conversation, expired = load_conversation(session, resident.id, inbound.channel, now)

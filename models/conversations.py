@@ -36,6 +36,7 @@ def load_conversation(
         .with_for_update()
     ).first()
     if conv is None:
+        # The resident row is locked by the caller, so nobody races us here.
         conv = Conversation(resident_id=resident_id, channel=channel, data={})
         session.add(conv)
         session.flush()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import crypto
@@ -26,10 +27,9 @@ class Resident(Base):
     display_name: Mapped[str | None] = mapped_column(EncryptedText)
     # False once the resident blocks the LINE account (unfollow).
     line_reachable: Mapped[bool] = mapped_column(Boolean, default=False)
-    # While set, a person has taken over: the bot stays silent.
-    handoff_inquiry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inquiries.id", use_alter=True, ondelete="SET NULL")
-    )
+    # While set, a person has taken over: the bot stays silent. (No FK: the
+    # inquiry references the resident, and a cycle would complicate deletes.)
+    handoff_inquiry_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -43,17 +43,31 @@ def identity_kind(channel: str) -> str:
     return "line" if channel in ("line", "sandbox") else "phone"
 
 
-def find_resident(session: Session, kind: str, value: str) -> Resident | None:
+def find_resident(session: Session, kind: str, value: str, lock: bool = False) -> Resident | None:
     column = getattr(Resident, KEY_COLUMNS[kind])
-    return session.scalars(select(Resident).where(column.in_(crypto.lookup_hashes(value)))).first()
+    query = select(Resident).where(column.in_(crypto.lookup_hashes(value)))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
 
 
-def get_or_create_resident(session: Session, kind: str, value: str) -> Resident:
-    resident = find_resident(session, kind, value)
-    if resident is None:
-        resident = Resident()
-        setattr(resident, VALUE_COLUMNS[kind], value)
-        setattr(resident, KEY_COLUMNS[kind], crypto.lookup_hash(value))
-        session.add(resident)
-        session.flush()
-    return resident
+def get_or_create_resident(
+    session: Session, kind: str, value: str, lock: bool = False
+) -> Resident:
+    """Find or create the resident; with ``lock`` the row is locked until commit,
+    which serialises concurrent events from the same resident (PostgreSQL)."""
+    resident = find_resident(session, kind, value, lock)
+    if resident is not None:
+        return resident
+    try:
+        with session.begin_nested():
+            resident = Resident()
+            setattr(resident, VALUE_COLUMNS[kind], value)
+            setattr(resident, KEY_COLUMNS[kind], crypto.lookup_hash(value))
+            session.add(resident)
+        return resident
+    except IntegrityError:
+        # Another transaction created them a moment ago.
+        found = find_resident(session, kind, value, lock)
+        assert found is not None
+        return found

@@ -71,16 +71,11 @@ def _month_day(text: str) -> tuple[int, int]:
     return int(month), int(day)
 
 
-@lru_cache(maxsize=8)
-def _closure(closed_from: str, closed_to: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    return _month_day(closed_from), _month_day(closed_to)
-
-
 def is_year_end_closure(d: date) -> bool:
     """Inside the inclusive closure from city.yaml (may wrap over New Year)."""
     d = _day(d)
     hours = city()["business_hours"]
-    start, end = _closure(hours["closed_from"], hours["closed_to"])
+    start, end = _month_day(hours["closed_from"]), _month_day(hours["closed_to"])
     md = (d.month, d.day)
     if start <= end:
         return start <= md <= end

@@ -1,0 +1,138 @@
+"""Evaluate the FAQ engine on a labelled JSONL file.
+
+    .venv/bin/python bench/faq_eval.py tests/data/faq_holdout.jsonl
+    .venv/bin/python bench/faq_eval.py FILE --in-process      # import the engine
+    .venv/bin/python bench/faq_eval.py FILE --cmd "flask --app bot faq predict"
+
+Each input line is {"q": ..., "topic": <id or "out_of_scope">}. By default the
+questions go through ``flask --app bot faq predict`` in one subprocess; the
+latency reported is the engine's own per-question time (the "ms" field of
+the predict output, measured around ``predict``), not process start-up.
+
+Printed: top-1 (the answered topic equals the label), top-1 of the ranking
+(whether or not it would answer), top-3, answer rate, out-of-scope rejection,
+false answers on out-of-scope, p50/p99 latency. ``--errors`` lists misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OOS = "out_of_scope"
+
+
+def load(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def predict_subprocess(questions: list[str], cmd: str) -> list[dict]:
+    payload = "".join(json.dumps({"q": q}, ensure_ascii=False) + "\n" for q in questions)
+    proc = subprocess.run(
+        shlex.split(cmd),
+        input=payload,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"predict command failed ({proc.returncode}):\n{proc.stderr}")
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def predict_in_process(questions: list[str]) -> list[dict]:
+    sys.path.insert(0, str(ROOT))
+    from handlers.faq.engine import get_engine
+
+    engine = get_engine()
+    out = []
+    for q in questions:
+        pred, ms = engine.timed_predict(q)
+        out.append(
+            {"q": q, "topic": pred.topic, "top3": list(pred.top3), "score": pred.score,
+             "band": pred.band, "ms": ms}
+        )
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100.0 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summarize(rows: list[dict], preds: list[dict]) -> dict[str, float]:
+    ins = [(r, p) for r, p in zip(rows, preds, strict=True) if r["topic"] != OOS]
+    oos = [(r, p) for r, p in zip(rows, preds, strict=True) if r["topic"] == OOS]
+    n_in = max(1, len(ins))
+    n_oos = max(1, len(oos))
+    ms = [float(p["ms"]) for p in preds if "ms" in p]
+    return {
+        "questions": len(rows),
+        "in_scope": len(ins),
+        "out_of_scope": len(oos),
+        "top1": sum(p.get("topic") == r["topic"] for r, p in ins) / n_in,
+        "top1_ranked": sum((p.get("top3") or [None])[0] == r["topic"] for r, p in ins) / n_in,
+        "top3": sum(r["topic"] in (p.get("top3") or [])[:3] for r, p in ins) / n_in,
+        "answered": sum(p.get("topic") is not None for _, p in ins) / n_in,
+        "wrong_answer": sum(p.get("topic") not in (None, r["topic"]) for r, p in ins) / n_in,
+        "oos_rejected": sum(p.get("topic") is None for _, p in oos) / n_oos,
+        "oos_false_answer": sum(p.get("topic") is not None for _, p in oos) / n_oos,
+        "p50_ms": percentile(ms, 50),
+        "p99_ms": percentile(ms, 99),
+    }
+
+
+def report(name: str, m: dict[str, float]) -> str:
+    return (
+        f"{name}: n={m['questions']} (in-scope {m['in_scope']}, out-of-scope {m['out_of_scope']})\n"
+        f"  top-1 {m['top1']:.1%}  (ranked top-1 {m['top1_ranked']:.1%})  "
+        f"top-3 {m['top3']:.1%}  answered {m['answered']:.1%}  wrong answers {m['wrong_answer']:.1%}\n"
+        f"  out-of-scope rejected {m['oos_rejected']:.1%}  false answers {m['oos_false_answer']:.1%}\n"
+        f"  latency p50 {m['p50_ms']:.2f} ms  p99 {m['p99_ms']:.2f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("files", nargs="+", help="JSONL with q and topic")
+    ap.add_argument("--cmd", default=f"{shlex.quote(sys.executable)} -m flask --app bot faq predict",
+                    help="predict command (reads JSONL on stdin)")
+    ap.add_argument("--in-process", action="store_true", help="import the engine instead")
+    ap.add_argument("--errors", action="store_true", help="list every miss")
+    ap.add_argument("--json", action="store_true", help="print metrics as JSON")
+    args = ap.parse_args(argv)
+    for path in args.files:
+        rows = load(path)
+        questions = [r["q"] for r in rows]
+        start = time.perf_counter()
+        preds = (predict_in_process(questions) if args.in_process
+                 else predict_subprocess(questions, args.cmd))
+        wall = time.perf_counter() - start
+        if len(preds) != len(rows):
+            sys.exit(f"{path}: {len(rows)} questions but {len(preds)} predictions")
+        metrics = summarize(rows, preds)
+        if args.json:
+            print(json.dumps({"file": path, **metrics, "wall_s": round(wall, 2)}))
+        else:
+            print(report(path, metrics) + f"  (wall {wall:.1f} s)")
+        if args.errors:
+            for r, p in zip(rows, preds, strict=True):
+                if p.get("topic") != (None if r["topic"] == OOS else r["topic"]):
+                    print(f"  MISS {r['topic']:<28} -> {p.get('topic')!s:<24} "
+                          f"{p.get('band')} {p.get('score')} top3={p.get('top3')}  {r['q']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
