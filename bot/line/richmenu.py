@@ -66,9 +66,7 @@ def draw(font_path: str | None = None) -> bytes:
     for i, (name, _data, colour) in enumerate(CELLS):
         x, y, w, h = _cell_box(i)
         pen.rectangle([x + 8, y + 8, x + w - 8, y + h - 8], fill=colour)
-        text = label(name)
-        # Wrap long labels onto two lines at the middle.
-        lines = [text] if len(text) <= 7 else [text[: (len(text) + 1) // 2], text[(len(text) + 1) // 2 :]]
+        lines = label(f"rm_{name}").split("|")
         total = len(lines) * 120
         for n, line in enumerate(lines):
             tw = pen.textlength(line, font=font)

@@ -51,6 +51,7 @@ class Settings:
     mix_best: float
     mix_second: float
     mix_centroid: float
+    idf_floor: float
     keyword_boost: float
     keyword_cap: int
     coef_score: float
@@ -139,19 +140,19 @@ class FaqEngine:
         self._candidates = [*self._titles, kb.OUT_OF_SCOPE]
 
     # --- building ---------------------------------------------------------
-    @staticmethod
-    def _fit_idf(raw_docs: list[dict[str, dict[str, float]]]) -> dict[str, float]:
+    def _fit_idf(self, raw_docs: list[dict[str, dict[str, float]]]) -> dict[str, float]:
         df: dict[str, int] = defaultdict(int)
         for doc in raw_docs:
             for block, feats in doc.items():
                 for key in feats:
                     df[f"{block}:{key}"] += 1
         n = len(raw_docs)
-        return {key: math.log((n + 1) / (count + 1)) + 1.0 for key, count in df.items()}
+        floor = self.settings.idf_floor
+        return {key: math.log((n + 1) / (count + 1)) + floor for key, count in df.items()}
 
     def _vector(self, raw: dict[str, dict[str, float]]) -> dict[str, float]:
         vec: dict[str, float] = {}
-        default_idf = math.log(len(self._labels) + 1) + 1.0
+        default_idf = math.log(len(self._labels) + 1) + self.settings.idf_floor
         for block, feats in raw.items():
             weight = self.settings.weights[block]
             part = {

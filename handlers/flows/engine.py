@@ -26,7 +26,7 @@ class Retry:
 @dataclass(frozen=True)
 class Step:
     ask: Callable[[Turn], None]
-    answer: Callable[[Turn], "str | Retry"]
+    answer: Callable[[Turn], str | Retry]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def test_concurrent_duplicate_deliveries_on_two_workers_are_processed_once(pg_ur
         barrier = threading.Barrier(4)
         statuses: list[int] = []
 
-        def deliver(app):
+        def deliver(app, body=body, headers=headers, barrier=barrier, statuses=statuses):
             client = app.test_client()
             barrier.wait()
             statuses.append(client.post("/line/webhook", data=body, headers=headers).status_code)

@@ -88,9 +88,9 @@ def test_stop_ends_a_flow_and_keeps_nothing(session, two_steps):
 
 
 def _start(session, flow):
+    from handlers.turn import Turn
     from models.conversations import load_conversation
     from models.residents import get_or_create_resident
-    from handlers.turn import Turn
 
     resident = get_or_create_resident(session, "line", "U" + "1" * 32)
     conv, _ = load_conversation(session, resident.id, "sandbox", T0)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from models import crypto
-from models.crypto import Keyring, KeyError_
+from models.crypto import KeyError_, Keyring
 
 
 @pytest.fixture
