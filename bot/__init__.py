@@ -77,9 +77,20 @@ def settings_instance_dir():
     return INSTANCE_DIR
 
 
+class _QuietPolling(logging.Filter):
+    """Drop access-log lines of the simulator's polling (once a second)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "/_sandbox/requests" not in record.getMessage()
+
+
 def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=os.environ.get("LOG_LEVEL", "INFO"),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _QuietPolling) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(_QuietPolling())

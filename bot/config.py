@@ -20,6 +20,17 @@ LINE_API_DEFAULT = "https://api.line.me"
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 SANDBOX_CHANNEL_SECRET = "sandbox-channel-secret"  # noqa: S105 - public by design
 SANDBOX_ACCESS_TOKEN = "sandbox-access-token"  # noqa: S105
+# Twilio: without TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN the phone line runs in
+# sandbox mode; the simulator signs its requests with this public token and
+# outbound SMS go to the stand-in at $PUBLIC_BASE_URL/sandbox/twilio-api.
+TWILIO_API_DEFAULT = "https://api.twilio.com"
+SANDBOX_TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+SANDBOX_TWILIO_AUTH_TOKEN = "sandbox-twilio-auth-token"  # noqa: S105 - public by design
+SANDBOX_TWILIO_FROM = "+81500000000"
+# Amazon Polly's Japanese standard voice; SSML <prosody rate> works with Polly
+# and Google voices on Twilio (percent of normal speed, Polly accepts 20-200%).
+TWILIO_VOICE_DEFAULT = "Polly.Mizuki"
+TWILIO_VOICE_RATE_DEFAULT = "90%"
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +49,14 @@ class Settings:
     secret_key: str
     scheduler: str = "off"  # off | inprocess
     event_workers: int = 4
+    twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
+    twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
+    twilio_from_number: str = SANDBOX_TWILIO_FROM
+    # Empty in sandbox mode: resolved from PUBLIC_BASE_URL when sending.
+    twilio_api_base_url: str = TWILIO_API_DEFAULT
+    twilio_voice: str = TWILIO_VOICE_DEFAULT
+    twilio_voice_rate: str = TWILIO_VOICE_RATE_DEFAULT
+    twilio_sandbox: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -52,6 +71,13 @@ class Settings:
             "SCHEDULER": self.scheduler,
             "EVENT_WORKERS": self.event_workers,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+            "TWILIO_API_BASE_URL": self.twilio_api_base_url.rstrip("/"),
+            "TWILIO_VOICE": self.twilio_voice,
+            "TWILIO_VOICE_RATE": self.twilio_voice_rate,
+            "TWILIO_SANDBOX": self.twilio_sandbox,
             **self.extra,
         }
 
@@ -105,4 +131,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         event_workers=int(env.get("EVENT_WORKERS", "4")),
+        **_twilio_settings(env),
     )
+
+
+def _twilio_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """TWILIO_* settings; no credentials means the phone line's sandbox mode."""
+    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+    if bool(sid) != bool(token):
+        raise ConfigError("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither (sandbox)")
+    sandbox = not sid
+    from_number = env.get("TWILIO_FROM_NUMBER", "").strip()
+    if not sandbox and not from_number:
+        raise ConfigError("TWILIO_FROM_NUMBER (E.164, e.g. +8183...) is required with Twilio")
+    return {
+        "twilio_account_sid": sid or SANDBOX_TWILIO_ACCOUNT_SID,
+        "twilio_auth_token": token or SANDBOX_TWILIO_AUTH_TOKEN,
+        "twilio_from_number": from_number or SANDBOX_TWILIO_FROM,
+        "twilio_api_base_url": env.get("TWILIO_API_BASE_URL", "").strip()
+        or ("" if sandbox else TWILIO_API_DEFAULT),
+        "twilio_voice": env.get("TWILIO_VOICE", "").strip() or TWILIO_VOICE_DEFAULT,
+        "twilio_voice_rate": env.get("TWILIO_VOICE_RATE", "").strip() or TWILIO_VOICE_RATE_DEFAULT,
+        "twilio_sandbox": sandbox,
+    }

@@ -105,9 +105,8 @@ def send_event():
         with db.unit_of_work() as s:
             token = issue_reply_token(s, user_id)
             s.commit()
-    event = build_event(
-        kind, user_id, token, text=data.get("text"), data=data.get("data"), params=data.get("params")
-    )
+    fields = {k: data.get(k) for k in ("text", "data", "params")}
+    event = build_event(kind, user_id, token, **fields)
     status = post_signed(
         current_app.config["PUBLIC_BASE_URL"] + "/line/webhook",
         current_app.config["LINE_CHANNEL_SECRET"],
@@ -118,6 +117,8 @@ def send_event():
 
 def register(app: Flask) -> None:
     from bot.sandbox.line_api import line_api_bp
+    from bot.sandbox.terminal import sandbox_cli
 
+    app.cli.add_command(sandbox_cli)
     app.register_blueprint(line_api_bp, url_prefix="/sandbox/line-api")
     app.register_blueprint(bp)

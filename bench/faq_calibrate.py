@@ -1,0 +1,122 @@
+"""Fit the FAQ confidence and pick the answer/suggest thresholds on a dev set.
+
+    .venv/bin/python bench/faq_calibrate.py tests/data/faq_dev_large.jsonl [--write]
+
+Confidence = sigmoid(a * best + b * (best - runner_up) + c), where runner_up is
+the larger of the second topic and the out-of-scope pseudo-topic. a, b, c are
+fitted by logistic regression (label: the ranked top-1 is the right topic).
+``answer_at`` is the lowest threshold that keeps out-of-scope questions
+answered at most --max-oos-answer and wrong answers on in-scope questions at
+most --max-wrong; ``suggest_at`` is where the right topic is still in the top
+3 for most in-scope questions. Tune on the dev split only; report on the
+held-out split with bench/faq_eval.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from handlers.faq import engine as faq_engine  # noqa: E402
+from handlers.faq.knowledge import OUT_OF_SCOPE  # noqa: E402
+
+CALIBRATION = ROOT / "handlers" / "faq" / "data" / "calibration.yaml"
+
+
+def collect(path: str) -> list[tuple[float, float, bool, bool, bool]]:
+    """(best, runner_up, top1 right, in scope, right topic in top 3) per question."""
+    engine = faq_engine.FaqEngine(faq_engine.kb.load(), faq_engine.Settings.load())
+    rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    out = []
+    for row in rows:
+        scores = engine.raw_scores(row["q"])
+        oos = scores.pop(OUT_OF_SCOPE, 0.0)
+        ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
+        best, second = scores[ranked[0]], scores[ranked[1]]
+        in_scope = row["topic"] != OUT_OF_SCOPE
+        out.append((best, max(second, oos), ranked[0] == row["topic"], in_scope,
+                    row["topic"] in ranked[:3]))
+    return out
+
+
+def fit(data, epochs: int = 4000, lr: float = 0.5, l2: float = 1e-3) -> tuple[float, float, float]:
+    a = b = c = 0.0
+    n = len(data)
+    for _ in range(epochs):
+        ga = gb = gc = 0.0
+        for best, runner, right, _, _ in data:
+            z = a * best + b * (best - runner) + c
+            p = 1.0 / (1.0 + math.exp(-max(-50, min(50, z))))
+            err = p - (1.0 if right else 0.0)
+            ga += err * best
+            gb += err * (best - runner)
+            gc += err
+        a -= lr * (ga / n + l2 * a)
+        b -= lr * (gb / n + l2 * b)
+        c -= lr * gc / n
+    return a, b, c
+
+
+def conf(a, b, c, best, runner) -> float:
+    z = a * best + b * (best - runner) + c
+    return 1.0 / (1.0 + math.exp(-max(-50, min(50, z))))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--max-oos-answer", type=float, default=0.05)
+    ap.add_argument("--max-wrong", type=float, default=0.05)
+    ap.add_argument("--write", action="store_true", help="update calibration.yaml")
+    args = ap.parse_args()
+    data = [x for f in args.files for x in collect(f)]
+    a, b, c = fit(data)
+    confs = [(conf(a, b, c, best, runner), right, ins, in3)
+             for best, runner, right, ins, in3 in data]
+    ins = [x for x in confs if x[2]]
+    oos = [x for x in confs if not x[2]]
+    chosen = None
+    for step in range(5, 96):
+        t = step / 100
+        oos_answer = sum(p >= t for p, *_ in oos) / max(1, len(oos))
+        wrong = sum(p >= t and not r for p, r, _, _ in ins) / max(1, len(ins))
+        top1 = sum(p >= t and r for p, r, _, _ in ins) / max(1, len(ins))
+        if oos_answer <= args.max_oos_answer and wrong <= args.max_wrong:
+            chosen = (t, top1, wrong, oos_answer)
+            break
+    if chosen is None:
+        sys.exit("no threshold meets the limits; add examples or relax --max-*")
+    answer_at = chosen[0]
+    # Suggest band: below answer_at, keep questions whose right topic is in the top 3
+    # for in-scope rows, and still reject most out-of-scope rows.
+    suggest_at = answer_at
+    for step in range(int(answer_at * 100), 0, -1):
+        t = step / 100
+        oos_kept = sum(p >= t for p, *_ in oos) / max(1, len(oos))
+        if oos_kept > 0.15:
+            break
+        suggest_at = t
+    print(f"coef_score={a:.3f} coef_margin={b:.3f} intercept={c:.3f}")
+    print(f"answer_at={answer_at:.2f}: top-1 {chosen[1]:.1%}, wrong {chosen[2]:.1%}, "
+          f"out-of-scope answered {chosen[3]:.1%}; suggest_at={suggest_at:.2f}")
+    if args.write:
+        raw = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8"))
+        raw.update(coef_score=round(a, 3), coef_margin=round(b, 3), intercept=round(c, 3),
+                   answer_at=answer_at, suggest_at=suggest_at)
+        header = "".join(line for line in CALIBRATION.read_text(encoding="utf-8").splitlines(True)
+                         if line.startswith("#"))
+        CALIBRATION.write_text(header + yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        print(f"wrote {CALIBRATION.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""What is special about the phone line, kept out of the adapters.
+
+* ``phone_main_menu``: the keypad layout of the main menu (1 venue, 2 visit
+  callback, 3 questions, 4 defect notice, 5 bookings when that flow exists;
+  0 is "a person" on every menu). The renderer reads it whenever a reply
+  carries the main menu's choices.
+* The two phone-first flows (``handlers.flows.defect``,
+  ``handlers.flows.phone_visit``) register themselves, and their menu values
+  are added to ``menu.MENU_FLOWS`` here, so that ``dispatch`` routes them like
+  any other menu item. (Their modules are also worth adding to
+  ``handlers.flows.registry.FLOW_MODULES``; importing this module is enough.)
+* ``spoken_digits`` / ``domestic``: phone numbers read back digit by digit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from handlers import menu
+from handlers.contract import Choice
+from handlers.flows import defect, phone_visit  # noqa: F401 - registers the flows
+from handlers.flows import engine
+from handlers.text import env, label
+
+DEFECT_VALUE = "menu:defect"
+PHONE_VISIT_VALUE = "menu:phone_visit"
+menu.MENU_FLOWS.setdefault(DEFECT_VALUE, defect.FLOW)
+menu.MENU_FLOWS.setdefault(PHONE_VISIT_VALUE, phone_visit.FLOW)
+
+PERSON_KEY, BACK_KEY, REPEAT_KEY = "0", "*", "9"
+GLOBAL_KEYS = {PERSON_KEY: "g:person", BACK_KEY: "g:back", REPEAT_KEY: "g:repeat"}
+
+
+@lru_cache(maxsize=1)
+def _labels():
+    return env().get_template("voice/labels.txt").module
+
+
+def voice_label(name: str) -> str:
+    """A phone-only label (macro in templates/messages/voice/labels.txt)."""
+    return str(getattr(_labels(), name)()).strip()
+
+
+def main_menu_values() -> frozenset[str]:
+    return frozenset(c.value for c in menu.main_menu_choices())
+
+
+def phone_main_menu() -> list[tuple[str, Choice]]:
+    """(key, choice) pairs of the main menu as read on the phone."""
+    items = [
+        ("1", Choice(label("venue"), "menu:venue")),
+        ("2", Choice(voice_label("visit_callback"), PHONE_VISIT_VALUE)),
+        ("3", Choice(label("faq"), "menu:faq")),
+        ("4", Choice(voice_label("defect"), DEFECT_VALUE)),
+    ]
+    if "bookings" in engine.FLOWS:
+        items.append(("5", Choice(label("bookings"), "menu:bookings")))
+    return items
+
+
+def digits_only(text: str | None) -> str:
+    folded = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in folded if c.isdigit())
+
+
+def domestic(phone: str | None) -> str:
+    """+81 83 231 1111 → 0832311111 (other numbers: their digits)."""
+    if not phone:
+        return ""
+    if phone.startswith("+81"):
+        return "0" + digits_only(phone[3:])
+    return digits_only(phone)
+
+
+def spoken_digits(number: str) -> list[str]:
+    """Digits one by one, for templates to join with 、 so TTS reads them singly."""
+    return list(digits_only(number))

@@ -1,0 +1,52 @@
+"""Questions the FAQ did not answer confidently, kept (redacted) for staff review.
+
+Staff read these to add examples or topics to the knowledge base
+(handlers/faq/data/knowledge.yaml), so the FAQ grows from real questions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, EncryptedText, UTCDateTime, utcnow
+
+NEW, REVIEWED, ADDED, IGNORED = "new", "reviewed", "added", "ignored"
+
+
+class FaqReviewItem(Base):
+    __tablename__ = "faq_review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Already redacted (no My Numbers or application ids), and encrypted at rest.
+    question: Mapped[str] = mapped_column(EncryptedText)
+    top3: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of topic ids
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    band: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=NEW, index=True)
+
+    @property
+    def top3_ids(self) -> list[str]:
+        return list(json.loads(self.top3 or "[]"))
+
+
+def record_faq_miss(
+    session: Session, *, question_redacted: str, prediction: Any, channel: str
+) -> FaqReviewItem:
+    """Keep a question answered with low confidence (or not at all). Adds; does not commit."""
+    item = FaqReviewItem(
+        channel=channel,
+        question=question_redacted,
+        top3=json.dumps(list(prediction.top3)),
+        score=float(prediction.score),
+        band=str(prediction.band),
+        status=NEW,
+    )
+    session.add(item)
+    return item

@@ -1,0 +1,158 @@
+"""The FAQ engine: normalisation, ranking, confidence bands, answers, predict CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from bot.cli_faq import faq_cli
+from handlers.faq import normalize as norm
+from handlers.faq.engine import Prediction, get_engine, views
+from handlers.faq.knowledge import TITLE_MAX, load
+from handlers.text import render
+
+SHARED_DEV = Path(__file__).resolve().parents[3] / "shared" / "faq" / "dev.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine()
+
+
+# --- normalisation ------------------------------------------------------------
+def test_nfkc_folds_full_width_ascii_and_half_width_kana():
+    assert norm.nfkc("ＡＢＣ１２３") == "abc123"
+    assert norm.nfkc("\uff7d\uff8f\uff8e") == "\u30b9\u30de\u30db"  # half-width sumaho
+
+
+def test_hiragana_and_katakana_fold_to_the_same_surface():
+    assert norm.fold_surface("まいなんばー") == norm.fold_surface("マイナンバー")
+
+
+def test_long_vowels_are_folded_in_readings():
+    # コウフ (kofu written with u) and コーフ (with a long-vowel mark) read the same.
+    assert norm.fold_reading("\u30b3\u30a6\u30d5") == norm.fold_reading("\u30b3\u30fc\u30d5")
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("まいなんばーかーど", "マイナンバーカード"),
+        ("マイナカード", "マイナンバーカード"),
+        ("暗唱番号", "暗証番号"),
+        ("あんしょうばんごう", "暗証番号"),
+        ("ほけんしょう", "保険証"),
+        ("マイナの保険証", "マイナ保険証"),
+        ("ｽﾏﾎ", "スマートフォン"),
+    ],
+)
+def test_synonyms_rewrite_variants_to_one_spelling(variant, canonical):
+    assert norm.normalize_text(variant) == canonical
+
+
+def test_hiragana_only_question_reads_like_the_kanji_one():
+    assert views("あんしょうばんごう").reading == views("暗証番号").reading
+
+
+# --- knowledge base --------------------------------------------------------------
+def test_knowledge_base_covers_every_contract_topic_with_short_titles(engine):
+    ids = engine.topic_ids()
+    assert len(ids) == 45 and len(set(ids)) == 45
+    assert all(0 < len(engine.title(t)) <= TITLE_MAX for t in ids)
+    if SHARED_DEV.exists():
+        labelled = {r["topic"] for r in _rows(SHARED_DEV)} - {"out_of_scope"}
+        assert labelled <= set(ids)
+
+
+def test_dev_questions_are_not_copied_into_the_knowledge_base():
+    examples = {e for t in load().topics for e in t.examples}
+    if SHARED_DEV.exists():
+        assert not examples & {r["q"] for r in _rows(SHARED_DEV)}
+    assert not examples & {r["q"] for r in _rows(DATA / "faq_holdout.jsonl")}
+
+
+@pytest.mark.parametrize("topic", load().ids())
+def test_every_answer_renders_for_line_and_voice(topic):
+    text = render(f"faq/answers/{topic}")
+    spoken = render(f"faq/answers/{topic}", voice=True)
+    assert text and spoken
+    assert "{{" not in text and "{{" not in spoken
+
+
+def test_suggest_unknown_and_ask_render():
+    assert "A" in render("faq/suggest", titles=["A", "B"])
+    assert render("faq/unknown") and render("faq/ask")
+    assert render("faq/unknown", voice=True) and render("faq/suggest", voice=True, titles=["A"])
+
+
+# --- ranking and confidence --------------------------------------------------------
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared not beside the project")
+def test_each_shared_dev_question_has_its_topic_in_the_top3(engine):
+    misses = [
+        (r["q"], r["topic"], engine.predict(r["q"]).top3)
+        for r in _rows(SHARED_DEV)
+        if r["topic"] != "out_of_scope" and r["topic"] not in engine.predict(r["q"]).top3
+    ]
+    assert misses == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["燃えるゴミは何曜日ですか", "明日の天気は", "児童手当の振込日はいつ", "こんにちは", "ふぐのおいしい店"],
+)
+def test_out_of_scope_questions_are_not_answered(engine, question):
+    pred = engine.predict(question)
+    assert pred.topic is None and pred.band in ("suggest", "unknown")
+
+
+def test_a_clear_question_is_answered_with_confidence(engine):
+    pred = engine.predict("暗証番号を忘れてしまいました")
+    assert pred == Prediction(pred.topic, pred.top3, pred.score, "answer")
+    assert pred.topic == "pin_forgot_lock" and pred.score >= engine.settings.answer_at
+
+
+def test_predict_handles_empty_and_odd_input(engine):
+    for text in ["", "   ", "?", "1234", "a" * 5000]:
+        pred = engine.predict(text)
+        assert pred.band in ("answer", "suggest", "unknown")
+        assert 0.0 <= pred.score <= 1.0 and len(pred.top3) <= 3
+
+
+def test_handlers_faq_has_no_japanese_literals_or_web_imports():
+    root = Path(__file__).resolve().parents[2] / "handlers" / "faq"
+    for path in root.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not any("\u3040" <= ch <= "\u9fff" for ch in source), path
+        for banned in ("import flask", "from flask", "linebot", "twilio"):
+            assert banned not in source, (path, banned)
+
+
+# --- predict CLI ---------------------------------------------------------------
+def test_predict_cli_writes_one_json_line_per_question():
+    app = Flask(__name__)
+    app.cli.add_command(faq_cli)
+    runner = app.test_cli_runner()
+    stdin = "\n".join(
+        [json.dumps({"q": "暗証番号を忘れた"}, ensure_ascii=False), "not json", '{"x": 1}', ""]
+    )
+    result = runner.invoke(args=["faq", "predict"], input=stdin)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["q"] == "暗証番号を忘れた" and lines[0]["topic"] == "pin_forgot_lock"
+    assert set(lines[0]) >= {"q", "topic", "top3", "score"}
+    assert "error" in lines[1] and "error" in lines[2]
+
+
+def test_cli_group_is_named_faq():
+    assert faq_cli.name == "faq" and "predict" in faq_cli.commands
+    assert CliRunner  # click's runner is what Flask's test runner builds on
