@@ -49,10 +49,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from bot import cli, health
     from bot.line import webhook
+    from bot.twilio_sms import routes as twilio_sms
+    from bot.twilio_voice import routes as twilio_voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(twilio_voice.bp)
+    app.register_blueprint(twilio_sms.bp)
     cli.register(app)
+    from bot import api, cli_schedule
+
+    api.register(app)  # staff schedule API at /api/v1 (tokens: STAFF_API_TOKENS)
+    app.cli.add_command(cli_schedule.schedule_cli)
+    from bot import cli_staff, console
+
+    console.register(app)  # staff console at /console
+    app.cli.add_command(cli_staff.staff_cli)
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox

@@ -81,5 +81,7 @@ def outbox_deliver() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, keys_cli, line_cli, outbox_cli):
+    from bot.cli_faq import faq_cli
+
+    for group in (db_cli, keys_cli, line_cli, outbox_cli, faq_cli):
         app.cli.add_command(group)

@@ -42,11 +42,13 @@ def predict() -> None:
     from handlers.faq.engine import get_engine
 
     engine = get_engine()
-    stdin = click.get_text_stream("stdin", encoding="utf-8")
-    out = click.get_text_stream("stdout", encoding="utf-8")
-    for line in stdin:
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            stream.reconfigure(encoding="utf-8")  # JSON lines are UTF-8 whatever the locale
+        except (AttributeError, ValueError, OSError):
+            pass
+    for line in sys.stdin:
         if not line.strip():
-            continue
-        out.write(json.dumps(predict_line(engine, line), ensure_ascii=False) + "\n")
-        out.flush()
-    sys.stdout.flush()
+            continue  # blank lines (a trailing newline) are not questions
+        click.echo(json.dumps(predict_line(engine, line), ensure_ascii=False))
+        sys.stdout.flush()

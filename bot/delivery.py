@@ -26,6 +26,9 @@ class Delivery:
             "line": self._send_line,
             "auto": self._send_notify,
         }
+        from bot.twilio_sms.senders import sms_senders
+
+        self.senders.update(sms_senders(config))  # "sms", "sms_notify"
 
     def line_client(self) -> LineClient:
         base = self._config["LINE_API_BASE_URL"]

@@ -15,7 +15,8 @@ from typing import Any
 
 from models.city import city
 from models.events import VENUE, VISIT
-from models.places import FACILITY, HOME, VENUE as VENUE_PLACE
+from models.places import FACILITY, HOME
+from models.places import VENUE as VENUE_PLACE
 from scheduler.business_calendar import (
     JST,
     add_business_days,

@@ -19,14 +19,24 @@ from functools import lru_cache
 
 from handlers import menu
 from handlers.contract import Choice
-from handlers.flows import defect, phone_visit  # noqa: F401 - registers the flows
-from handlers.flows import engine
+from handlers.flows import defect, engine, phone_visit  # noqa: F401 - registers the flows
 from handlers.text import env, label
 
 DEFECT_VALUE = "menu:defect"
 PHONE_VISIT_VALUE = "menu:phone_visit"
 menu.MENU_FLOWS.setdefault(DEFECT_VALUE, defect.FLOW)
 menu.MENU_FLOWS.setdefault(PHONE_VISIT_VALUE, phone_visit.FLOW)
+
+# Steps whose answer may be a number keyed in full (a phone number, a postal
+# code): the phone waits for # instead of acting on the first key. Flows add
+# their asking template here.
+KEYED_INPUT = {
+    "phone_visit/ask_number",
+    "venue/ask_phone",
+    "visit/ask_phone",
+    "visit/ask_postal",
+    "visit/ask_applicants",
+}
 
 PERSON_KEY, BACK_KEY, REPEAT_KEY = "0", "*", "9"
 GLOBAL_KEYS = {PERSON_KEY: "g:person", BACK_KEY: "g:back", REPEAT_KEY: "g:repeat"}
@@ -76,3 +86,22 @@ def domestic(phone: str | None) -> str:
 def spoken_digits(number: str) -> list[str]:
     """Digits one by one, for templates to join with 、 so TTS reads them singly."""
     return list(digits_only(number))
+
+
+def confirm_by_sms(turn, reply, *, source: str = "booking_confirmation") -> bool:
+    """Queue ``reply`` as an SMS for a caller on the phone line (e.g. the booking code).
+
+    Call it where a flow confirms something a caller must keep (venue flow:
+    after ``bookings.book`` succeeds, with the ``venue/booked`` reply). It goes
+    through ``handlers.notify.notify``, so a resident who also has LINE gets
+    it there; otherwise ``sms_notify`` texts their phone. False when the
+    resident is not on the phone line or has no number.
+    """
+    from handlers.notify import notify
+
+    if turn.inbound.channel != "voice" or not turn.resident.phone:
+        return False
+    if not turn.resident.phone.startswith("+"):
+        return False  # a withheld number cannot be texted
+    notify(turn.session, turn.resident.id, [reply], source=source)
+    return True

@@ -16,11 +16,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from models.city import PROJECT_ROOT, city
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "messages"
-WEEKDAYS = "月火水木金土日"
 
 
 def _weekday(value: Any) -> str:
-    return WEEKDAYS[value.weekday()]
+    """The one-character Japanese weekday (names live in _weekdays.txt)."""
+    names = env().get_template("_weekdays.txt").render()
+    return names[value.weekday()]
 
 
 @lru_cache(maxsize=1)

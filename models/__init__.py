@@ -1,13 +1,17 @@
 """SQLAlchemy models and data access. Importing this package registers every table."""
 
 from models import (  # noqa: F401
+    accounts,
+    approvals,
     audit,
     bookings,
     conversations,
     events,
+    faq_review,
     inbound,
     inquiries,
     outbox,
+    phone,
     places,
     plan,
     residents,

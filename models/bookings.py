@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select
+from sqlalchemy import ForeignKey, Index, Integer, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -25,7 +25,7 @@ from models.events import OPEN, Slot, SupportEvent, release, reserve
 
 ACTIVE, CANCELLED, DONE, NO_SHOW = "active", "cancelled", "done", "no_show"
 BOOKING_STATUSES = (ACTIVE, CANCELLED, DONE, NO_SHOW)
-WAITING, OFFERED, WITHDRAWN = "waiting", "offered", "withdrawn"
+WAITING, OFFERED, WITHDRAWN, TOOK_PLACE = "waiting", "offered", "withdrawn", "booked"
 # No 0/O, 1/I/L: a code read out on the phone or copied by hand stays unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -56,8 +56,8 @@ class Booking(Base):
             "resident_id",
             "event_id",
             unique=True,
-            sqlite_where=f"status = '{ACTIVE}'",
-            postgresql_where=f"status = '{ACTIVE}'",
+            sqlite_where=text(f"status = '{ACTIVE}'"),
+            postgresql_where=text(f"status = '{ACTIVE}'"),
         ),
     )
 
@@ -87,8 +87,8 @@ class WaitingListEntry(Base):
             "resident_id",
             "event_id",
             unique=True,
-            sqlite_where=f"status = '{WAITING}'",
-            postgresql_where=f"status = '{WAITING}'",
+            sqlite_where=text(f"status = '{WAITING}'"),
+            postgresql_where=text(f"status = '{WAITING}'"),
         ),
     )
 
@@ -264,3 +264,15 @@ def offered_events(session: Session, resident_id: int) -> list[int]:
             )
         )
     )
+
+
+def settle_waiting(session: Session, resident_id: int, event_id: int) -> None:
+    """The resident booked the event: their waiting-list entry is done with."""
+    for entry in session.scalars(
+        select(WaitingListEntry).where(
+            WaitingListEntry.resident_id == resident_id,
+            WaitingListEntry.event_id == event_id,
+            WaitingListEntry.status.in_((WAITING, OFFERED)),
+        )
+    ):
+        entry.status = TOOK_PLACE

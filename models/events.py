@@ -63,7 +63,7 @@ class SupportEvent(Base):
 
     place: Mapped[Place] = relationship(lazy="joined")
     slots: Mapped[list[Slot]] = relationship(
-        back_populates="event", order_by="Slot.starts_at", lazy="selectin"
+        back_populates="event", order_by="Slot.starts_at", lazy="select"
     )
 
 
@@ -128,11 +128,23 @@ def release(session: Session, slot_id: int, n: int) -> None:
     _refresh(session, slot_id)
 
 
+def set_capacity(session: Session, slot_id: int, capacity: int) -> bool:
+    """Change a slot's capacity unless it would fall below what is booked."""
+    result = session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked <= capacity)
+        .values(capacity=capacity)
+        .execution_options(synchronize_session=False)
+    )
+    _refresh(session, slot_id)
+    return result.rowcount == 1
+
+
 def _refresh(session: Session, slot_id: int) -> None:
     # Only a slot already loaded in this session needs its counter re-read.
     slot = session.identity_map.get(session.identity_key(Slot, slot_id))
     if slot is not None:
-        session.refresh(slot, ["booked"])
+        session.refresh(slot, ["booked", "capacity"])
 
 
 def get_event(session: Session, event_id: int) -> SupportEvent | None:

@@ -134,14 +134,17 @@ def request_callback(
     return task
 
 
+def callback_for_call(session: Session, call_sid: str) -> PhoneCallback | None:
+    return session.scalars(
+        select(PhoneCallback).where(PhoneCallback.call_sid == call_sid).order_by(PhoneCallback.id)
+    ).first()
+
+
 def attach_recording(
     session: Session, call_sid: str, *, sid: str, url: str, seconds: int | None
 ) -> PhoneCallback | None:
-    task = session.scalars(
-        select(PhoneCallback).where(
-            PhoneCallback.call_sid == call_sid, PhoneCallback.reason == "voicemail"
-        )
-    ).first()
+    """Keep Twilio's reference to a voicemail on the call's callback task."""
+    task = callback_for_call(session, call_sid)
     if task is not None:
         task.recording_sid, task.recording_url = sid or None, url or None
         if seconds is not None:
@@ -177,3 +180,21 @@ def set_opt_out(session: Session, phone: str, out: bool, now: datetime | None = 
         for row in rows:
             session.delete(row)
     session.flush()
+
+
+def conversation_flow(session: Session, resident_id: int, channel: str) -> str | None:
+    """The flow a resident is in on a channel (None between flows)."""
+    from models.conversations import Conversation
+
+    return session.scalar(
+        select(Conversation.flow).where(
+            Conversation.resident_id == resident_id, Conversation.channel == channel
+        )
+    )
+
+
+def recorded_event(session: Session, event_key: str):
+    """The inbound event recorded under this key (for replaying its answer)."""
+    from models.inbound import InboundEvent
+
+    return session.scalars(select(InboundEvent).where(InboundEvent.event_key == event_key)).first()

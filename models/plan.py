@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.bookings import ACTIVE, DONE as BOOKING_DONE, Booking
+from models.bookings import ACTIVE, Booking
+from models.bookings import DONE as BOOKING_DONE
 from models.city import city
 from models.events import APPROVED, DONE, OPEN, VENUE, VISIT, SupportEvent
 from models.visits import VisitRequest

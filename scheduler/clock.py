@@ -15,7 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from models.db import db
-from scheduler.jobs import JOBS
+from scheduler.jobs import CRON_JOBS, JOBS
 from scheduler.lock import ClockLock
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,18 @@ def configure(scheduler, app: Flask):
             max_instances=1,
             coalesce=True,
             misfire_grace_time=seconds,
+        )
+    for job_id, (func, fields) in CRON_JOBS.items():
+        scheduler.add_job(
+            func,
+            "cron",
+            args=[app],
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            # A clock restarted within 3 hours still runs a missed daily job.
+            misfire_grace_time=3 * 3600,
+            **(fields() if callable(fields) else fields),
         )
     return scheduler
 

@@ -66,3 +66,30 @@ JOBS = {
     "process_stale_events": (process_stale_events, 30),
     "escalate_failed_events": (escalate_failed_events, 60),
 }
+
+
+def _day_before_cron() -> dict:
+    from scheduler.booking_jobs import day_before_at
+
+    at = day_before_at()
+    return {"hour": at.hour, "minute": at.minute}
+
+
+def _remind_day_before(app: Flask) -> None:
+    from scheduler.booking_jobs import remind_day_before
+
+    remind_day_before(app)
+
+
+def _nudge_unanswered_proposals(app: Flask) -> None:
+    from scheduler.booking_jobs import nudge_unanswered_proposals
+
+    nudge_unanswered_proposals(app)
+
+
+# job id -> (function, cron fields in Asia/Tokyo, or a callable returning them)
+CRON_JOBS = {
+    "remind_day_before": (_remind_day_before, _day_before_cron),
+    # Hourly in the working day; the job itself skips outside business hours.
+    "nudge_unanswered_proposals": (_nudge_unanswered_proposals, {"hour": "9-16", "minute": 5}),
+}

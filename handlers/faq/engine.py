@@ -54,6 +54,7 @@ class Settings:
     idf_floor: float
     keyword_boost: float
     keyword_cap: int
+    mix_description: float
     coef_score: float
     coef_margin: float
     intercept: float
@@ -137,6 +138,10 @@ class FaqEngine:
                 self._index[key].append((i, val))
         self._centroids = self._build_centroids(docs)
         self._keywords = self._build_keywords(knowledge)
+        self._descriptions = {
+            t.id: self._word_vector(features(views(t.description))["w"])
+            for t in knowledge.topics if t.description
+        }
         self._candidates = [*self._titles, kb.OUT_OF_SCOPE]
 
     # --- building ---------------------------------------------------------
@@ -179,6 +184,14 @@ class FaqEngine:
             out[label] = {k: x * math.sqrt(total) / norm for k, x in vec.items()}
         return out
 
+    def _word_vector(self, words: dict[str, float]) -> dict[str, float]:
+        """The words block alone, TF-IDF weighted and L2-normalised (for descriptions)."""
+        default_idf = math.log(len(self._labels) + 1) + self.settings.idf_floor
+        vec = {k: (1.0 + math.log(tf)) * self._idf.get(f"w:{k}", default_idf)
+               for k, tf in words.items()}
+        norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+        return {k: x / norm for k, x in vec.items()}
+
     @staticmethod
     def _build_keywords(knowledge: kb.Knowledge) -> list[tuple[str, str, str]]:
         """(topic, folded surface, folded reading) for every keyword."""
@@ -193,7 +206,9 @@ class FaqEngine:
     def raw_scores(self, text: str) -> dict[str, float]:
         """Uncalibrated score per topic (and the out-of-scope pseudo-topic)."""
         v = views(text)
-        q = self._vector(features(v))
+        raw = features(v)
+        q = self._vector(raw)
+        qw = self._word_vector(raw["w"]) if self._descriptions else {}
         sims: dict[int, float] = defaultdict(float)
         for key, qx in q.items():
             for doc, dx in self._index.get(key, ()):
@@ -215,10 +230,13 @@ class FaqEngine:
             b1, b2 = best.get(label, (0.0, 0.0))
             centroid = self._centroids.get(label, {})
             c = sum(qx * centroid.get(k, 0.0) for k, qx in q.items()) if centroid else 0.0
+            desc = self._descriptions.get(label)
+            d = sum(x * desc.get(k, 0.0) for k, x in qw.items()) if desc else 0.0
             scores[label] = (
                 st.mix_best * b1
                 + st.mix_second * b2
                 + st.mix_centroid * c
+                + st.mix_description * d
                 + st.keyword_boost * min(boosts.get(label, 0), st.keyword_cap)
             )
         return scores

@@ -7,6 +7,7 @@
         title: short button label (<= 20 characters)
         answer: faq/answers/card_overview   # optional, this is the default
         keywords: [words that point strongly at this topic]
+        description: the topic's key facts in plain words (from the topic contract)
         examples: [questions in residents' own words]
     out_of_scope:
       examples: [questions the FAQ must not answer]
@@ -36,6 +37,7 @@ class Topic:
     answer: str
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def parse(raw: dict) -> Knowledge:
                 answer=str(entry.get("answer") or f"faq/answers/{topic_id}"),
                 keywords=tuple(str(k) for k in entry.get("keywords") or ()),
                 examples=examples,
+                description=" ".join(str(entry.get("description") or "").split()),
             )
         )
     oos = tuple(str(e) for e in (raw.get(OUT_OF_SCOPE) or {}).get("examples") or ())

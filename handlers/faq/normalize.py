@@ -3,14 +3,16 @@
 Three views of one question are built from the same normalised text:
 
 * ``surface``: NFKC, lower case, hiragana folded to katakana, no spaces or
-  punctuation, long-vowel marks dropped. Kanji stay, so 申請 matches 申請.
+  punctuation, long-vowel marks dropped. Kanji stay as they are.
 * ``reading``: the Sudachi reading of the whole text, folded the same way and
-  with vowel lengthening collapsed (コウフ = コーフ = コフ). This is what lets
+  with vowel lengthening collapsed (ko-u-fu = ko-o-fu = ko-fu). This is what lets
   hiragana-only or speech-recognised input match examples written in kanji.
 * ``words``: Sudachi normalised forms of content words (stop words removed).
 
 The synonym table (``data/synonyms.yaml``) rewrites variants and common
-misspellings to one canonical spelling before anything else happens.
+misspellings to one canonical spelling before anything else happens; then the
+politeness and filler phrases listed under ``fillers`` in the same file are
+dropped, so that a long polite question and a terse one share their content.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def fold_surface(text: str) -> str:
 
 
 def fold_reading(reading: str) -> str:
-    """Collapse vowel length in a katakana reading (オウ/オオ/オー -> オ, エイ -> エ)."""
+    """Collapse vowel length in a katakana reading (o-u, o-o, o-long -> o; e-i -> e)."""
     _, vowel = _kana_tables()
     text = fold_surface(reading)
     out: list[str] = []
@@ -122,6 +124,23 @@ def apply_synonyms(text: str) -> str:
     return pattern.sub(lambda m: mapping[m.group(0)], text)
 
 
+@lru_cache(maxsize=1)
+def _fillers() -> re.Pattern[str] | None:
+    with open(DATA / "synonyms.yaml", encoding="utf-8") as fh:
+        phrases = [nfkc(str(p)) for p in yaml.safe_load(fh).get("fillers") or ()]
+    phrases = sorted({p for p in phrases if p}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in phrases)) if phrases else None
+
+
+def strip_fillers(text: str) -> str:
+    """Drop politeness and filler phrases (``fillers`` in synonyms.yaml), longest first.
+
+    Long polite questions then weigh their content words, not their endings.
+    """
+    pattern = _fillers()
+    return pattern.sub(" ", text).strip() if pattern else text
+
+
 def normalize_text(text: str) -> str:
-    """NFKC + synonyms: the text the tokenizer sees."""
-    return apply_synonyms(nfkc(text))
+    """NFKC + synonyms + filler phrases removed: the text the tokenizer sees."""
+    return strip_fillers(apply_synonyms(nfkc(text)))

@@ -1,7 +1,7 @@
 """Japanese tokenisation with SudachiPy (dictionary from the sudachidict-core wheel).
 
-One tokenizer per process, created on first use. Mode C keeps compounds such as
-マイナンバーカード or 交付通知書 whole; their parts still meet through the
+One tokenizer per process, created on first use. Mode C keeps
+compounds (the card's name, the pickup notice) whole; their parts still meet through the
 character n-grams of the surface and reading views.
 """
 
@@ -33,13 +33,22 @@ class Token:
 def _tokenizer():
     from sudachipy import Dictionary, SplitMode
 
-    return Dictionary(dict="core").create(SplitMode.C), SplitMode.C
+    return Dictionary(dict="core").tokenizer(SplitMode.C), SplitMode.C
 
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     with open(DATA / "synonyms.yaml", encoding="utf-8") as fh:
         return frozenset(str(w) for w in yaml.safe_load(fh).get("stop_words", []))
+
+
+@lru_cache(maxsize=1)
+def word_synonyms() -> dict[str, str]:
+    """Sudachi normalised form -> canonical word (``word_synonyms`` in synonyms.yaml)."""
+    with open(DATA / "synonyms.yaml", encoding="utf-8") as fh:
+        table = yaml.safe_load(fh).get("word_synonyms") or {}
+    return {str(variant): str(canonical)
+            for canonical, variants in table.items() for variant in variants or ()}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -51,10 +60,12 @@ def tokenize(text: str) -> list[Token]:
             for m in tok.tokenize(text, mode)
         ]
     stops = stop_words()
+    words = word_synonyms()
     out: list[Token] = []
     for surface, normalized, reading, pos in morphemes:
         if pos in SKIP_POS:
             continue
+        normalized = words.get(normalized, normalized)
         content = pos in CONTENT_POS and normalized not in stops and surface not in stops
         out.append(Token(surface, normalized, reading or surface, content))
     return out

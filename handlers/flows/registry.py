@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-FLOW_MODULES = ("handlers.flows.faq",)
+FLOW_MODULES = (
+    "handlers.flows.faq",
+    "handlers.flows.venue",
+    "handlers.flows.visit",
+    "handlers.flows.bookings",
+)
 _loaded = False
 
 

@@ -1,0 +1,180 @@
+"""The OpenAPI 3.1 description of /api/v1, written by hand (served without a token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from bot.api import bp
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_ERRORS = {"400": _ERR, "401": _ERR, "404": _ERR, "409": _ERR, "422": _ERR}
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+_S, _I, _B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_DT = {"type": "string", "format": "date-time",
+       "description": "ISO 8601; without an offset the time is read in Asia/Tokyo"}  # fmt: skip
+_NS = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(
+        ["error", "message"], error=_S, message=_S, errors={"type": "array", "items": _S},
+        field=_S,
+    ),
+    "Place": _obj(
+        ["kind", "name"], id=_I, kind={"enum": ["venue", "facility", "home"]}, name=_S,
+        address=_NS, postal_code=_NS, area={**_NS, "description": "code from areas.yaml"},
+        approved_by_city=_B, opens={**_NS, "description": "HH:MM, venues"}, closes=_NS,
+        phone=_NS, note=_NS,
+    ),
+    "Slot": _obj(
+        ["starts_at", "ends_at", "capacity"], id=_I, event_id=_I, starts_at=_DT, ends_at=_DT,
+        capacity={"type": "integer", "minimum": 1}, booked=_I, places_left=_I,
+    ),
+    "Event": _obj(
+        ["kind", "place_id", "starts_at", "ends_at"], id=_I, kind={"enum": ["visit", "venue"]},
+        status={"enum": ["planned", "approved", "open", "done", "cancelled"]}, place_id=_I,
+        place=_S, area=_NS, starts_at=_DT, ends_at=_DT, note=_NS, capacity=_I, booked=_I,
+        slots={"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+    ),
+    "Booking": _obj(
+        ["slot_id", "party_size", "phone"], id=_I, code=_S, resident_id=_I, event_id=_I,
+        slot_id=_I, party_size={"type": "integer", "minimum": 1}, phone=_S,
+        status={"enum": ["active", "cancelled", "done", "no_show"]}, channel=_S,
+        created_at=_DT, slot_starts_at=_DT,
+    ),
+    "VisitRequest": _obj(
+        ["status"], id=_I, resident_id=_I, kind={"enum": ["facility", "home"]},
+        postal_code=_S, area=_NS, address=_S, applicants=_I,
+        preferred={"type": "array", "items": _DT}, notes=_NS, contact_phone=_S,
+        status={"enum": ["received", "proposed", "approved", "scheduled", "done", "declined"]},
+        event_id={"type": ["integer", "null"]}, proposals={"type": "array", "items": _obj(
+            [], id=_I, starts_at=_DT, ends_at=_DT, status=_S, proposed_at=_DT,
+            answered_at={**_DT, "type": ["string", "null"]})},
+    ),
+    "Proposal": _obj(["starts_at", "ends_at"], starts_at=_DT, ends_at=_DT),
+    "Staff": _obj(
+        ["name", "role"], id=_I, name=_S,
+        role={"enum": ["general_manager", "site_manager", "worker", "city_official"]},
+        approved_by_city=_B, pledge_signed_on={"type": ["string", "null"], "format": "date"},
+        active=_B, phone=_NS,
+    ),
+    "Assignment": _obj(
+        ["event_id", "staff_id", "role"], id=_I, event_id=_I, staff_id=_I,
+        role={"enum": ["general_manager", "site_manager", "worker", "city_official"]},
+    ),
+    "Plan": {"type": "object"},
+}  # fmt: skip
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _op(summary: str, schema: str | None, *, many: bool = False, body: str | None = None,
+        status: str = "200", params: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    content: dict[str, Any] = {}
+    if schema:
+        shape = {"type": "array", "items": _ref(schema)} if many else _ref(schema)
+        content = {"content": {"application/json": {"schema": shape}}}
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {status: {"description": "OK", **content}, **_ERRORS},
+    }
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+    if params:
+        op["parameters"] = [
+            {"name": p, "in": "path" if p.endswith("_id") else "query", "required": p.endswith("_id"),
+             "schema": _I if p.endswith("_id") else _S}
+            for p in params
+        ]  # fmt: skip
+    return op
+
+
+PATHS: dict[str, Any] = {
+    "/places": {"get": _op("List places", "Place", many=True, params=["kind"]),
+                "post": _op("Create a place", "Place", body="Place", status="201")},
+    "/places/{place_id}": {"patch": _op("Update a place", "Place", body="Place", params=["place_id"])},
+    "/events": {
+        "get": _op("List events", "Event", many=True, params=["from", "to", "kind", "status"]),
+        "post": _op("Create an event (status planned); visits only on business days "
+                    "09:00–17:00, venues within the venue's hours", "Event", body="Event",
+                    status="201"),
+    },
+    "/events/{event_id}": {
+        "get": _op("One event with its slots", "Event", params=["event_id"]),
+        "patch": _op("Change times, note or status (planned → approved → open → done / "
+                     "cancelled); opening needs >= 2 workers, an approved site manager and, "
+                     "for a visit, a city official", "Event", body="Event", params=["event_id"]),
+    },
+    "/events/{event_id}/slots": {
+        "get": _op("Slots of an event", "Slot", many=True, params=["event_id"]),
+        "post": _op("Add a slot", "Slot", body="Slot", status="201", params=["event_id"]),
+    },
+    "/slots/{slot_id}": {"patch": _op("Change capacity (never below booked)", "Slot",
+                                      body="Slot", params=["slot_id"])},
+    "/bookings": {
+        "get": _op("List bookings", "Booking", many=True, params=["event_id", "slot_id", "status"]),
+        "post": _op("Book for a caller (by phone number)", "Booking", body="Booking", status="201"),
+    },
+    "/bookings/{booking_id}": {"patch": _op("Move (slot_id) or set status", "Booking",
+                                            body="Booking", params=["booking_id"])},
+    "/visit-requests": {"get": _op("List visit requests", "VisitRequest", many=True,
+                                   params=["status"])},
+    "/visit-requests/{request_id}": {
+        "get": _op("One visit request", "VisitRequest", params=["request_id"]),
+        "patch": _op("Set status (approved needs an accepted proposal; scheduled needs "
+                     "event_id)", "VisitRequest", body="VisitRequest", params=["request_id"]),
+    },
+    "/visit-requests/{request_id}/proposals": {
+        "post": _op("Propose a date; the resident is told", "VisitRequest", body="Proposal",
+                    status="201", params=["request_id"]),
+    },
+    "/staff": {"get": _op("List staff", "Staff", many=True),
+               "post": _op("Add a person", "Staff", body="Staff", status="201")},
+    "/staff/{staff_id}": {"patch": _op("Update a person", "Staff", body="Staff",
+                                       params=["staff_id"])},
+    "/assignments": {
+        "get": _op("List assignments", "Assignment", many=True, params=["event_id"]),
+        "post": _op("Assign (pledge, approval, no double booking, city staff hours)",
+                    "Assignment", body="Assignment", status="201"),
+    },
+    "/assignments/{assignment_id}": {
+        "patch": _op("Change the role", "Assignment", body="Assignment", params=["assignment_id"]),
+        "delete": _op("Remove (not from an open event)", None, status="204",
+                      params=["assignment_id"]),
+    },
+    "/plan": {"get": _op("Progress against the fiscal-year plan", "Plan")},
+}  # fmt: skip
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "myna-desk staff schedule API",
+        "version": "1.0.0",
+        "description": "Events, slots, bookings, visit requests, staff and assignments. "
+        "Errors: {error, message, errors[]} — 400 malformed, 401 no token, 404 unknown, "
+        "409 conflict (full, double-booked), 422 a rule of the program.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                       "description": "a token from STAFF_API_TOKENS"}},
+        "responses": {"Error": {"description": "An error",
+                                "content": {"application/json": {"schema": _ref("Error")}}}},
+    },
+}  # fmt: skip
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(SPEC)

@@ -1,0 +1,318 @@
+"""Bookings, visit requests, staff, assignments and plan progress in the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from bot.api import ApiError, body, bp, get_or_404, iso, need, parse_dt, uow
+from handlers import booking_rules as rules
+from handlers import booking_views as views
+from handlers.contract import Choice, Reply
+from handlers.notify import notify
+from handlers.text import label
+from models import bookings as bk
+from models import visits as vr
+from models.audit import audit
+from models.base import utcnow
+from models.events import APPROVED, OPEN, VISIT, Slot, SupportEvent
+from models.plan import progress
+from models.residents import get_or_create_resident
+from models.staff import ROLES, Assignment, RuleViolation, Staff, assign, assignment_errors
+from scheduler.business_calendar import validate_visit_window
+
+
+def booking_json(b: bk.Booking) -> dict[str, Any]:
+    return {
+        "id": b.id, "code": b.code, "resident_id": b.resident_id, "event_id": b.event_id,
+        "slot_id": b.slot_id, "party_size": b.party_size, "status": b.status,
+        "channel": b.channel, "phone": b.phone, "created_at": iso(b.created_at),
+        "slot_starts_at": iso(b.slot.starts_at),
+    }  # fmt: skip
+
+
+def request_json(r: vr.VisitRequest) -> dict[str, Any]:
+    return {
+        "id": r.id, "resident_id": r.resident_id, "kind": r.kind, "postal_code": r.postal_code,
+        "area": r.area, "address": r.address, "applicants": r.applicants,
+        "preferred": r.preferred, "notes": r.notes, "contact_phone": r.contact_phone,
+        "status": r.status, "event_id": r.event_id, "created_at": iso(r.created_at),
+        "proposals": [
+            {"id": p.id, "starts_at": iso(p.starts_at), "ends_at": iso(p.ends_at),
+             "status": p.status, "proposed_at": iso(p.proposed_at),
+             "answered_at": iso(p.answered_at)}
+            for p in r.proposals
+        ],
+    }  # fmt: skip
+
+
+def staff_json(p: Staff) -> dict[str, Any]:
+    return {
+        "id": p.id, "name": p.name, "role": p.role, "approved_by_city": p.approved_by_city,
+        "pledge_signed_on": p.pledge_signed_on.isoformat() if p.pledge_signed_on else None,
+        "active": p.active, "phone": p.phone,
+    }  # fmt: skip
+
+
+def assignment_json(a: Assignment) -> dict[str, Any]:
+    return {"id": a.id, "event_id": a.event_id, "staff_id": a.staff_id, "role": a.role}
+
+
+# --- bookings -----------------------------------------------------------------
+
+
+@bp.get("/bookings")
+def bookings_list():
+    query = select(bk.Booking).order_by(bk.Booking.id)
+    for field in ("event_id", "slot_id"):
+        if request.args.get(field, "").isdigit():
+            query = query.where(getattr(bk.Booking, field) == int(request.args[field]))
+    if request.args.get("status"):
+        query = query.where(bk.Booking.status == request.args["status"])
+    with uow() as s:
+        rows = [booking_json(b) for b in s.scalars(query)]
+        audit(s, g.api_actor, "view", "bookings", f"{len(rows)} rows")
+        s.commit()
+        return jsonify(rows)
+
+
+@bp.post("/bookings")
+def bookings_create():
+    """A booking taken by staff for a caller, keyed by their phone number."""
+    data = body()
+    phone = rules.parse_phone(need(data, "phone"))
+    if phone == rules.BAD_PHONE:
+        raise ApiError("bad_phone", field="phone")
+    party = rules.parse_count(str(need(data, "party_size", int)), 1, rules.limits()["max_party"])
+    if isinstance(party, str):
+        raise ApiError("bad_value", field="party_size")
+    with uow() as s:
+        get_or_404(s, Slot, need(data, "slot_id", int))
+        resident = get_or_create_resident(s, "phone", "+81" + phone[1:])
+        result = bk.book(
+            s, resident_id=resident.id, slot_id=data["slot_id"], party_size=party,
+            channel="staff", phone=phone,
+        )  # fmt: skip
+        if not result.ok:
+            raise ApiError(result.outcome)
+        s.commit()
+        return jsonify(booking_json(result.booking)), 201
+
+
+@bp.patch("/bookings/<int:booking_id>")
+def bookings_update(booking_id: int):
+    """Move (``slot_id``) or change status (cancelled, done, no_show)."""
+    data = body()
+    with uow() as s:
+        booking = get_or_404(s, bk.Booking, booking_id)
+        if "slot_id" in data:
+            get_or_404(s, Slot, need(data, "slot_id", int))
+            old_event = booking.event
+            result = bk.move_booking(s, booking, data["slot_id"])
+            if not result.ok and result.outcome != bk.SAME_SLOT:
+                raise ApiError(result.outcome)
+            if old_event.id != booking.event_id:
+                views.offer_freed_place(s, old_event, utcnow())
+        status = data.get("status")
+        if status is not None:
+            if status not in bk.BOOKING_STATUSES or booking.status != bk.ACTIVE:
+                raise ApiError("bad_transition", field="status")
+            if status == bk.CANCELLED:
+                bk.cancel_booking(s, booking, utcnow())
+                views.offer_freed_place(s, booking.event, utcnow())
+            else:
+                booking.status = status
+        s.commit()
+        s.refresh(booking)
+        return jsonify(booking_json(booking))
+
+
+# --- visit requests -------------------------------------------------------------
+
+
+@bp.get("/visit-requests")
+def visit_requests_list():
+    query = select(vr.VisitRequest).order_by(vr.VisitRequest.id)
+    if request.args.get("status"):
+        query = query.where(vr.VisitRequest.status == request.args["status"])
+    with uow() as s:
+        rows = [request_json(r) for r in s.scalars(query)]
+        audit(s, g.api_actor, "view", "visit_requests", f"{len(rows)} rows")
+        s.commit()
+        return jsonify(rows)
+
+
+@bp.get("/visit-requests/<int:request_id>")
+def visit_requests_get(request_id: int):
+    with uow() as s:
+        row = request_json(get_or_404(s, vr.VisitRequest, request_id))
+        audit(s, g.api_actor, "view", f"visit_request:{request_id}")
+        s.commit()
+        return jsonify(row)
+
+
+@bp.post("/visit-requests/<int:request_id>/proposals")
+def proposals_create(request_id: int):
+    """Propose a date; the resident is told and answers in chat."""
+    data = body()
+    start = parse_dt(need(data, "starts_at", object), "starts_at")
+    end = parse_dt(need(data, "ends_at", object), "ends_at")
+    now = utcnow()
+    if start <= now:
+        raise ApiError("in_the_past", field="starts_at")
+    errors = validate_visit_window(start, end)
+    if errors:
+        raise ApiError(*errors)
+    with uow() as s:
+        req = get_or_404(s, vr.VisitRequest, request_id)
+        if not vr.can_move(req.status, vr.PROPOSED):
+            raise ApiError("bad_transition")
+        proposal = vr.propose(s, req, start, end, now)
+        context = {"w": views.when(start, end), "number": req.id}
+        choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("person"), "g:person")]
+        notify(s, req.resident_id, [Reply("bookings/visit_proposed", context, choices)],
+               source="visit_proposal")  # fmt: skip
+        s.commit()
+        return jsonify(request_json(proposal.request)), 201
+
+
+@bp.patch("/visit-requests/<int:request_id>")
+def visit_requests_update(request_id: int):
+    """Status: approved (after the resident accepted), scheduled (with event_id), done, declined."""
+    data = body()
+    new = need(data, "status")
+    with uow() as s:
+        req = get_or_404(s, vr.VisitRequest, request_id)
+        if new != req.status and not vr.can_move(req.status, new):
+            raise ApiError("bad_transition", field="status")
+        if new == vr.APPROVED and not any(p.status == vr.ACCEPTED for p in req.proposals):
+            raise ApiError("proposal_not_accepted")
+        if new == vr.SCHEDULED:
+            event = s.get(SupportEvent, data.get("event_id") or 0) if isinstance(
+                data.get("event_id"), int) else None  # fmt: skip
+            if event is None or event.kind != VISIT or event.status not in (APPROVED, OPEN):
+                raise ApiError("needs_visit_event", field="event_id")
+            req.event_id = event.id
+            reply = Reply("bookings/visit_scheduled",
+                          {"w": views.when(event.starts_at, event.ends_at), "number": req.id})
+            notify(s, req.resident_id, [reply], source="visit_scheduled")  # fmt: skip
+        req.status = new
+        s.commit()
+        return jsonify(request_json(req))
+
+
+# --- staff and assignments ------------------------------------------------------
+
+
+def _apply_staff(person: Staff, data: dict[str, Any]) -> None:
+    if "name" in data:
+        person.name = need(data, "name")
+    if "role" in data:
+        if data["role"] not in ROLES:
+            raise ApiError("bad_value", field="role")
+        person.role = data["role"]
+    for field in ("approved_by_city", "active"):
+        if field in data:
+            setattr(person, field, need(data, field, bool))
+    if "pledge_signed_on" in data:
+        raw = data["pledge_signed_on"]
+        try:
+            person.pledge_signed_on = date.fromisoformat(raw) if raw else None
+        except (TypeError, ValueError):
+            raise ApiError("bad_value", field="pledge_signed_on") from None
+    if "phone" in data:
+        person.phone = data["phone"]
+
+
+@bp.get("/staff")
+def staff_list():
+    with uow() as s:
+        rows = [staff_json(p) for p in s.scalars(select(Staff).order_by(Staff.id))]
+        audit(s, g.api_actor, "view", "staff", f"{len(rows)} rows")
+        s.commit()
+        return jsonify(rows)
+
+
+@bp.post("/staff")
+def staff_create():
+    data = body()
+    need(data, "name")
+    need(data, "role")
+    with uow() as s:
+        person = Staff()
+        _apply_staff(person, data)
+        s.add(person)
+        s.commit()
+        return jsonify(staff_json(person)), 201
+
+
+@bp.patch("/staff/<int:staff_id>")
+def staff_update(staff_id: int):
+    data = body()
+    with uow() as s:
+        person = get_or_404(s, Staff, staff_id)
+        _apply_staff(person, data)
+        s.commit()
+        return jsonify(staff_json(person))
+
+
+@bp.get("/assignments")
+def assignments_list():
+    query = select(Assignment).order_by(Assignment.id)
+    if request.args.get("event_id", "").isdigit():
+        query = query.where(Assignment.event_id == int(request.args["event_id"]))
+    with uow() as s:
+        return jsonify([assignment_json(a) for a in s.scalars(query)])
+
+
+@bp.post("/assignments")
+def assignments_create():
+    data = body()
+    role = need(data, "role")
+    if role not in ROLES:
+        raise ApiError("bad_value", field="role")
+    with uow() as s:
+        event = get_or_404(s, SupportEvent, need(data, "event_id", int))
+        get_or_404(s, Staff, need(data, "staff_id", int))
+        try:
+            assignment = assign(s, data["staff_id"], event, role)
+        except RuleViolation as exc:
+            raise ApiError(*exc.codes) from None
+        s.commit()
+        return jsonify(assignment_json(assignment)), 201
+
+
+@bp.patch("/assignments/<int:assignment_id>")
+def assignments_update(assignment_id: int):
+    data = body()
+    role = need(data, "role")
+    if role not in ROLES:
+        raise ApiError("bad_value", field="role")
+    with uow() as s:
+        a = get_or_404(s, Assignment, assignment_id)
+        errors = assignment_errors(s, a.staff, a.event, role, new=False)
+        if errors:
+            raise ApiError(*errors)
+        a.role = role
+        s.commit()
+        return jsonify(assignment_json(a))
+
+
+@bp.delete("/assignments/<int:assignment_id>")
+def assignments_delete(assignment_id: int):
+    with uow() as s:
+        a = get_or_404(s, Assignment, assignment_id)
+        if a.event.status == OPEN:
+            raise ApiError("bad_transition")  # an open event keeps its minimum staff
+        s.delete(a)
+        s.commit()
+        return "", 204
+
+
+@bp.get("/plan")
+def plan_progress():
+    with uow() as s:
+        return jsonify(progress(s))

@@ -1,0 +1,263 @@
+"""Schedule (month / week / day), the event form, approvals and visit requests."""
+
+from __future__ import annotations
+
+from calendar import Calendar
+from datetime import date, datetime, time, timedelta
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.console.blueprint import bp
+from bot.console.security import actor, can, require
+from handlers import console_schedule as sched
+from models import events as ev
+from models import visits as vr
+from models.approvals import EVENT, VISIT_REQUEST, approvals_of, record_approval
+from models.audit import audit
+from models.base import utcnow
+from models.db import db
+from models.permissions import APPROVE, EDIT_SCHEDULE, REVEAL_PERSONAL, VIEW_SCHEDULE
+from models.places import HOME, list_places
+from models.staff import RuleViolation, assign, event_assignments, list_staff
+from scheduler.business_calendar import JST
+
+VIEWS = ("month", "week", "day")
+
+
+def _day(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return utcnow().astimezone(JST).date()
+
+
+def _span(view: str, day: date) -> tuple[date, date, list[date]]:
+    if view == "day":
+        return day, day + timedelta(days=1), [day]
+    if view == "week":
+        monday = day - timedelta(days=day.weekday())
+        days = [monday + timedelta(days=i) for i in range(7)]
+        return monday, monday + timedelta(days=7), days
+    days = [d for week in Calendar().monthdatescalendar(day.year, day.month) for d in week]
+    return days[0], days[-1] + timedelta(days=1), days
+
+
+def _step(view: str, day: date, sign: int) -> date:
+    if view == "day":
+        return day + timedelta(days=sign)
+    if view == "week":
+        return day + timedelta(days=7 * sign)
+    first = day.replace(day=1)
+    return (first + timedelta(days=32)).replace(day=1) if sign > 0 else (
+        first - timedelta(days=1)).replace(day=1)  # fmt: skip
+
+
+def _event_rows(s, events: list[ev.SupportEvent]) -> list[dict]:
+    approvals = approvals_of(s, EVENT, [e.id for e in events])
+    rows = []
+    for e in events:
+        rows.append({
+            "event": e,
+            "booked": sum(sl.booked for sl in e.slots),
+            "capacity": sum(sl.capacity for sl in e.slots),
+            "staff": [(a.role, a.staff.name) for a in event_assignments(s, e.id)],
+            "approval": approvals.get(e.id),
+            "place": place_label(e.place),
+            "day": e.starts_at.astimezone(JST).date(),
+        })  # fmt: skip
+    return rows
+
+
+def place_label(place) -> str:
+    """A home's name is personal: masked for roles that may not reveal."""
+    if place.kind == HOME and not can(REVEAL_PERSONAL):
+        return ""
+    return place.name
+
+
+@bp.route("/schedule")
+@require(VIEW_SCHEDULE)
+def schedule():
+    view = request.args.get("view", "month")
+    view = view if view in VIEWS else "month"
+    day = _day(request.args.get("date"))
+    first, last, days = _span(view, day)
+    with db.reader() as s:
+        events = ev.events_between(
+            s, datetime.combine(first, time(0), JST), datetime.combine(last, time(0), JST)
+        )
+        rows = _event_rows(s, events)
+        by_day: dict[date, list[dict]] = {}
+        for row in rows:
+            by_day.setdefault(row["day"], []).append(row)
+        return render_template(
+            "console/schedule.html", view=view, day=day, days=days, by_day=by_day,
+            prev=_step(view, day, -1), next=_step(view, day, 1), views=VIEWS,
+            today=utcnow().astimezone(JST).date(),
+        )  # fmt: skip
+
+
+def _form_page(f, errors, event=None, status=200, assign_errors=None):
+    with db.reader() as s:
+        places = list_places(s)
+        context = {"places": [(p, place_label(p)) for p in places], "f": f, "errors": errors,
+                   "event": None, "kinds": ev.EVENT_KINDS}  # fmt: skip
+        if event is not None:
+            event = s.get(ev.SupportEvent, event)
+            context.update(
+                event=event,
+                row=_event_rows(s, [event])[0],
+                staff=[p for p in list_staff(s) if p.active],
+                assignments=event_assignments(s, event.id),
+                transitions=ev.TRANSITIONS.get(event.status, ()),
+                assign_errors=assign_errors or [],
+            )
+        return render_template("console/event_form.html", **context), status
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@require(EDIT_SCHEDULE)
+def event_new():
+    if request.method == "GET":
+        f = sched.EventForm(day=_day(request.args.get("date")), start=time(10), end=time(12))
+        return _form_page(f, {})
+    f, errors = sched.parse_form(request.form)
+    if errors:
+        return _form_page(f, errors, status=422)
+    with db.unit_of_work() as s:
+        result = sched.create_event(s, f, utcnow())
+        if isinstance(result, dict):
+            return _form_page(f, result, status=422)
+        audit(s, actor(), "create", f"event:{result.id}")
+        event_id = result.id
+        s.commit()
+    flash("event_saved")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
+@bp.route("/events/<int:event_id>", methods=["GET", "POST"])
+@require(VIEW_SCHEDULE)
+def event(event_id: int):
+    if request.method == "GET":
+        with db.reader() as s:
+            found = s.get(ev.SupportEvent, event_id)
+            if found is None:
+                abort(404)
+            f = sched.form_of(found)
+        return _form_page(f, {}, event=event_id)
+    if not can(EDIT_SCHEDULE):
+        abort(403)
+    f, errors = sched.parse_form(request.form)
+    if errors:
+        return _form_page(f, errors, event=event_id, status=422)
+    with db.unit_of_work() as s:
+        found = s.get(ev.SupportEvent, event_id)
+        if found is None:
+            abort(404)
+        result = sched.update_event(s, found, f, utcnow())
+        if isinstance(result, dict):
+            s.rollback()
+            return _form_page(f, result, event=event_id, status=422)
+        audit(s, actor(), "update", f"event:{event_id}")
+        s.commit()
+    flash("event_saved")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
+@bp.route("/events/<int:event_id>/status", methods=["POST"])
+@require(VIEW_SCHEDULE)
+def event_status(event_id: int):
+    new = request.form.get("status", "")
+    if not can(APPROVE if new == ev.APPROVED else EDIT_SCHEDULE):
+        abort(403)
+    with db.unit_of_work() as s:
+        found = s.get(ev.SupportEvent, event_id)
+        if found is None:
+            abort(404)
+        errors = sched.change_status(s, found, new, utcnow())
+        if errors:
+            s.rollback()
+            f = sched.form_of(found)
+            return _form_page(f, {"status": errors}, event=event_id, status=422)
+        if new == ev.APPROVED:
+            record_approval(s, EVENT, event_id, staff_id=g.account.staff_id,
+                            login=g.account.login, now=utcnow())  # fmt: skip
+        audit(s, actor(), f"status:{new}", f"event:{event_id}")
+        s.commit()
+    flash("event_approved" if new == ev.APPROVED else "status_changed")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
+@bp.route("/events/<int:event_id>/assign", methods=["POST"])
+@require(EDIT_SCHEDULE)
+def event_assign(event_id: int):
+    raw = request.form.get("staff_id", "")
+    role = request.form.get("role", "")
+    with db.unit_of_work() as s:
+        found = s.get(ev.SupportEvent, event_id)
+        if found is None or not raw.isdigit():
+            abort(404 if found is None else 400)
+        try:
+            assign(s, int(raw), found, role)
+        except RuleViolation as err:
+            s.rollback()
+            with db.reader() as r:
+                f = sched.form_of(r.get(ev.SupportEvent, event_id))
+            return _form_page(f, {}, event=event_id, status=422, assign_errors=err.codes)
+        audit(s, actor(), "assign", f"event:{event_id}", f"staff:{raw} as {role}")
+        s.commit()
+    flash("staff_assigned")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
+@bp.route("/visit-requests")
+@require(VIEW_SCHEDULE)
+def visit_requests(errors=None, status=200):
+    with db.reader() as s:
+        reqs = list(s.scalars(
+            select(vr.VisitRequest).where(vr.VisitRequest.status.in_(vr.OPEN_REQUEST))
+            .order_by(vr.VisitRequest.created_at)
+        ))  # fmt: skip
+        return render_template(
+            "console/visit_requests.html", reqs=reqs, errors=errors or {},
+            approvals=approvals_of(s, VISIT_REQUEST, [r.id for r in reqs]),
+        ), status  # fmt: skip
+
+
+@bp.route("/visit-requests/<int:request_id>/propose", methods=["POST"])
+@require(EDIT_SCHEDULE)
+def visit_propose(request_id: int):
+    form = request.form
+    with db.unit_of_work() as s:
+        req = s.get(vr.VisitRequest, request_id)
+        if req is None:
+            abort(404)
+        errors = sched.propose_visit(
+            s, req, form.get("day", ""), form.get("start", ""), form.get("minutes", "60"), utcnow()
+        )
+        if errors:
+            s.rollback()
+            return visit_requests(errors={request_id: errors}, status=422)
+        audit(s, actor(), "propose", f"visit_request:{request_id}")
+        s.commit()
+    flash("proposal_sent")
+    return redirect(url_for("console.visit_requests"))
+
+
+@bp.route("/visit-requests/<int:request_id>/approve", methods=["POST"])
+@require(APPROVE)
+def visit_approve(request_id: int):
+    with db.unit_of_work() as s:
+        req = s.get(vr.VisitRequest, request_id)
+        if req is None:
+            abort(404)
+        errors = sched.approve_request(req)
+        if errors:
+            s.rollback()
+            return visit_requests(errors={request_id: errors}, status=422)
+        record_approval(s, VISIT_REQUEST, request_id, staff_id=g.account.staff_id,
+                        login=g.account.login, now=utcnow())  # fmt: skip
+        s.commit()
+    flash("request_approved")
+    return redirect(url_for("console.visit_requests"))

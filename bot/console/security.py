@@ -1,0 +1,138 @@
+"""Sessions, CSRF and permission guards of the staff console.
+
+- The session is Flask's signed cookie: HttpOnly, SameSite=Lax, Secure when
+  PUBLIC_BASE_URL is https, and it lasts ``SESSION_HOURS``.
+- Every POST to the console carries the session's CSRF token (form field
+  ``csrf_token`` or header ``X-CSRF-Token``); a missing or wrong one is a 400.
+- Each request reloads the account, so a deactivated person or a withdrawn
+  pledge ends the session at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+
+from bot.console.blueprint import bp
+from models.accounts import get_account
+from models.db import db
+from models.permissions import allowed
+
+SESSION_HOURS = 8
+ACCOUNT_KEY = "console_account"
+CSRF_KEY = "console_csrf"
+PUBLIC_ENDPOINTS = {"console.login", "console.script", "console.style"}
+
+
+def configure(app: Flask) -> None:
+    """Cookie settings; an http sandbox keeps working (Secure only with https)."""
+    https = str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = https
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
+
+
+def csrf_token() -> str:
+    token = session.get(CSRF_KEY)
+    if not token:
+        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get(CSRF_KEY)
+    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    return bool(expected) and hmac.compare_digest(str(expected), given)
+
+
+def start_session(account_id: int) -> None:
+    session.clear()
+    session.permanent = True
+    session[ACCOUNT_KEY] = account_id
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+
+
+def end_session() -> None:
+    session.pop(ACCOUNT_KEY, None)
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+
+
+@bp.before_request
+def _guard():
+    if request.method == "POST" and not _csrf_ok():
+        abort(400, description="csrf")
+    g.account = None
+    account_id = session.get(ACCOUNT_KEY)
+    if account_id:
+        with db.reader() as s:
+            account = get_account(s, int(account_id))
+            if account is not None and account.may_log_in() is None:
+                s.expunge_all()
+                g.account = account
+        if g.account is None:
+            end_session()
+    if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.method == "GET" and request.endpoint != "console.poll":
+            return redirect(url_for("console.login", next=request.full_path))
+        abort(401)
+    return None
+
+
+@bp.after_request
+def _no_store(response):
+    # Console pages may hold personal data: never cache them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def can(permission: str) -> bool:
+    account = g.get("account")
+    return account is not None and allowed(account.role, permission)
+
+
+def require(permission: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def actor() -> str:
+    """The audit log's actor for the signed-in person."""
+    return f"staff:{g.account.login}"
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "can": can}
+
+
+@bp.errorhandler(400)
+def _bad_request(err):
+    return render_template("console/error.html", code=400, reason=err.description), 400
+
+
+@bp.errorhandler(403)
+def _forbidden(_err):
+    return render_template("console/error.html", code=403, reason=""), 403
+
+
+@bp.errorhandler(404)
+def _not_found(_err):
+    return render_template("console/error.html", code=404, reason=""), 404

@@ -1,0 +1,1 @@
+"""SMS through Twilio: outbound via the outbox, inbound answered by the core."""

@@ -1,0 +1,1 @@
+"""The phone line (Twilio Programmable Voice): routes, call state, TwiML rendering."""

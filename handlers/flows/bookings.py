@@ -1,0 +1,206 @@
+"""My bookings: list, change (an atomic move), cancel; answer a proposed visit date.
+
+list → change: slot (same event) or other event → slot → moved
+     → cancel: confirm → cancelled (the place goes to the waiting list)
+     → visit proposal: accept / decline.
+Diagram: docs/bookings.md.
+"""
+
+from __future__ import annotations
+
+from handlers import booking_views as views
+from handlers.contract import Choice, Reply
+from handlers.flows.engine import END, Flow, Retry, Step, register
+from handlers.text import label, render
+from handlers.turn import Turn
+from models import bookings, visits
+from models.events import OPEN, VENUE, get_event, get_slot, upcoming_events
+
+
+def _booking(turn: Turn) -> bookings.Booking | None:
+    booking = turn.session.get(bookings.Booking, int(turn.data.get("booking_id") or 0))
+    if booking is None or booking.resident_id != turn.resident.id:
+        return None
+    return booking if booking.status == bookings.ACTIVE else None
+
+
+def _booking_card(booking: bookings.Booking) -> dict:
+    ctx = views.booking_context(booking)
+    return {
+        "title": render("bookings/card_title", **ctx),
+        "lines": render("bookings/card_lines", **ctx).splitlines(),
+        "choices": [
+            Choice(label("change_booking"), f"chg:{booking.id}"),
+            Choice(label("cancel_booking"), f"cxl:{booking.id}"),
+        ],
+    }
+
+
+def _request_card(request: visits.VisitRequest) -> dict:
+    proposal = request.pending_proposal()
+    ctx = {
+        "number": request.id,
+        "status": request.status,
+        "kind": request.kind,
+        "proposal": views.when(proposal.starts_at, proposal.ends_at) if proposal else None,
+    }
+    choices = []
+    if proposal is not None:
+        choices = [
+            Choice(label("accept_date"), f"vp:{proposal.id}:yes"),
+            Choice(label("decline_date"), f"vp:{proposal.id}:no"),
+        ]
+    return {
+        "title": render("bookings/request_title", **ctx),
+        "lines": render("bookings/request_lines", **ctx).splitlines(),
+        "choices": choices,
+    }
+
+
+def ask_list(turn: Turn) -> None:
+    """Shows active bookings and open visit requests, each with its buttons."""
+    mine = bookings.resident_bookings(turn.session, turn.resident.id, turn.now)
+    requests = visits.resident_requests(turn.session, turn.resident.id)
+    if not mine and not requests:
+        views.leave_flow(turn, Reply("bookings/none"))
+        return
+    cards = [_booking_card(b) for b in mine] + [_request_card(r) for r in requests]
+    cards = cards[: views.MAX_CARDS]
+    choices = [c for card in cards for c in card["choices"]][:12]
+    choices.append(Choice(label("menu"), "g:menu"))
+    context = {"bookings": len(mine), "requests": len(requests)}
+    text = render("bookings/list", **context)
+    payload = {"type": "cards", "alt": text, "cards": cards}
+    turn.add(Reply("bookings/list", context, choices, payload))
+
+
+def answer_list(turn: Turn) -> str | Retry:
+    """Stores the booking to change or cancel, or records a visit-date answer."""
+    value = turn.inbound.value or ""
+    for prefix, step in (("chg", "move_slot"), ("cxl", "cancel")):
+        booking_id = views.id_of(value, prefix)
+        if booking_id is not None:
+            turn.remember(booking_id=booking_id, move_event_id=None)
+            if _booking(turn) is None:
+                return Retry([Reply("bookings/not_found")])
+            return step
+    if value.startswith("vp:"):
+        return _answer_proposal(turn, value)
+    return Retry([Reply("venue/choose_from_list")])
+
+
+def _answer_proposal(turn: Turn, value: str) -> str | Retry:
+    parts = value.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("yes", "no"):
+        return Retry([Reply("venue/choose_from_list")])
+    proposal = turn.session.get(visits.VisitProposal, int(parts[1]))
+    if proposal is None or proposal.request.resident_id != turn.resident.id:
+        return Retry([Reply("bookings/not_found")])
+    accepted = parts[2] == "yes"
+    context = {"w": views.when(proposal.starts_at, proposal.ends_at), "number": proposal.request_id}
+    if not visits.answer_proposal(proposal, accepted, turn.now):
+        views.leave_flow(turn, Reply("bookings/proposal_closed", context))
+        return END
+    template = "bookings/proposal_accepted" if accepted else "bookings/proposal_declined"
+    views.leave_flow(turn, Reply(template, context))
+    return END
+
+
+def _target_event_id(turn: Turn, booking: bookings.Booking) -> int:
+    return int(turn.data.get("move_event_id") or booking.event_id)
+
+
+def ask_move_slot(turn: Turn) -> None:
+    """Offers the free slots (for the whole party) of the booking's or the chosen event."""
+    booking = _booking(turn)
+    if booking is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    event = get_event(turn.session, _target_event_id(turn, booking))
+    choices = views.slot_choices(turn.session, event.id, turn.now, booking.party_size)
+    choices = [c for c in choices if c.value != f"slot:{booking.slot_id}"][:11]
+    choices.append(Choice(label("other_dates"), "other"))
+    choices.append(Choice(label("back"), "g:back"))
+    context = {**views.event_context(event), "any": len(choices) > 2}
+    turn.add(Reply("bookings/ask_move_slot", context, choices))
+
+
+def answer_move_slot(turn: Turn) -> str | Retry:
+    """Moves the booking atomically to the chosen slot; ends."""
+    if turn.inbound.value == "other":
+        return "move_event"
+    booking = _booking(turn)
+    slot = get_slot(turn.session, views.id_of(turn.inbound.value, "slot") or 0)
+    if booking is None or slot is None or slot.starts_at <= turn.now:
+        return Retry([Reply("venue/choose_from_list")])
+    old_event = booking.event
+    result = bookings.move_booking(turn.session, booking, slot.id)
+    if result.outcome == bookings.MOVED:
+        if old_event.id != booking.event_id:
+            views.offer_freed_place(turn.session, old_event, turn.now)
+        choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("menu"), "g:menu")]
+        views.leave_flow(turn, Reply("bookings/moved", views.booking_context(booking), choices))
+        return END
+    if result.outcome == bookings.FULL:
+        return Retry([Reply("venue/slot_full")])
+    if result.outcome == bookings.ALREADY_BOOKED:
+        return Retry([Reply("bookings/move_already_booked")])
+    return Retry([Reply("venue/choose_from_list")])
+
+
+def ask_move_event(turn: Turn) -> None:
+    """Shows other open venue events to move to."""
+    summaries = upcoming_events(turn.session, turn.now, VENUE, limit=views.MAX_CARDS)
+    if not summaries:
+        views.leave_flow(turn, Reply("venue/none"))
+        return
+    reply = views.event_cards(summaries, "bookings/choose_event")
+    reply.choices.insert(-1, Choice(label("back"), "g:back"))
+    turn.add(reply)
+
+
+def answer_move_event(turn: Turn) -> str | Retry:
+    """Stores move_event_id; offers its slots."""
+    event = get_event(turn.session, views.id_of(turn.inbound.value, "ev") or 0)
+    if event is None or event.kind != VENUE or event.status != OPEN:
+        return Retry([Reply("venue/event_gone")])
+    turn.remember(move_event_id=event.id)
+    return "move_slot"
+
+
+def ask_cancel(turn: Turn) -> None:
+    """Asks to confirm the cancellation."""
+    booking = _booking(turn)
+    if booking is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    choices = views.yes_no("cancel_booking", "keep_booking")
+    turn.add(Reply("bookings/ask_cancel", views.booking_context(booking), choices))
+
+
+def answer_cancel(turn: Turn) -> str | Retry:
+    """Cancels (the place is freed at once and offered to the waiting list); ends."""
+    if turn.inbound.value not in ("yes", "no"):
+        return Retry([Reply("venue/answer_yes_no")])
+    booking = _booking(turn)
+    if turn.inbound.value == "no" or booking is None:
+        views.leave_flow(turn, Reply("bookings/kept" if booking else "bookings/not_found"))
+        return END
+    bookings.cancel_booking(turn.session, booking, turn.now)
+    views.offer_freed_place(turn.session, booking.event, turn.now)
+    views.leave_flow(turn, Reply("bookings/cancelled", views.booking_context(booking)))
+    return END
+
+
+register(
+    Flow(
+        "bookings",
+        "list",
+        {
+            "list": Step(ask_list, answer_list),
+            "move_slot": Step(ask_move_slot, answer_move_slot),
+            "move_event": Step(ask_move_event, answer_move_event),
+            "cancel": Step(ask_cancel, answer_cancel),
+        },
+    )
+)

@@ -1,0 +1,142 @@
+"""The staff console in a real browser (Debian's Chromium through Playwright).
+
+Four scenarios from the issue: sign in; answer an inquiry and see the reply
+reach the LINE stand-in; create an event that breaks a rule and see the
+error next to the field; a worker cannot see what a manager can.
+Skipped when Playwright or /usr/bin/chromium is missing, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from models.db import db
+from tests.console_helpers import PASSWORD, escalate, make_staff
+from tests.line_helpers import Resident, texts
+
+CHROMIUM = Path("/usr/bin/chromium")
+CI = os.environ.get("CI", "").lower() == "true"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+
+
+def _need(ok: bool, why: str) -> None:
+    if not ok:
+        if CI:
+            pytest.fail(f"{why} (required in CI)", pytrace=False)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, "playwright is not installed (pip install playwright)")
+    _need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live):
+    live.app.config["CONSOLE_POLL_SECONDS"] = 1
+    # A tablet in landscape.
+    context = browser.new_context(base_url=live.base_url, viewport={"width": 1024, "height": 768},
+                                  locale="ja-JP")  # fmt: skip
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def sign_in(page, login: str) -> None:
+    page.goto("/console/login")
+    page.get_by_label("ログインID").fill(login)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_staff_signs_in_with_the_keyboard(page):
+    make_staff("mgr", "general_manager", name="総括 花子")
+    page.goto("/console/login")
+    page.keyboard.press("Tab")  # the skip link comes first
+    page.get_by_label("ログインID").fill("mgr")
+    page.get_by_label("ログインID").press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/console/inbox"))
+    assert page.get_by_role("heading", name="受付一覧").is_visible()
+    assert "総括 花子(総括責任者)" in page.locator("header").inner_text()
+
+
+def test_staff_answers_an_inquiry_and_the_reply_reaches_line(page, live, new_user_id):
+    make_staff("w1", "worker")
+    sign_in(page, "w1")
+    page.wait_for_url(re.compile(r"/console/inbox"))
+    resident = Resident(live, new_user_id)
+    inquiry_id = escalate(resident)  # arrives while the page is open
+    resident.new_messages()
+    banner = page.locator("#new-escalations")
+    banner.wait_for(state="visible")  # alerted without reloading
+    banner.get_by_role("link").click()
+    page.get_by_role("link", name=f"No.{inquiry_id}").click()
+    page.get_by_label("定型文").select_option(label="確認中のお知らせ")
+    page.get_by_label("本文").fill("会場は下関市役所です。")
+    page.get_by_role("button", name="送信する").click()
+    assert page.get_by_role("status").filter(has_text="返信を送りました。").is_visible()
+    assert page.locator("#inquiry-status").inner_text() == "回答済み"
+    assert "会場は下関市役所です。" in texts(resident.new_messages())
+
+
+def test_an_event_that_breaks_a_rule_shows_the_error_next_to_the_field(page):
+    from models.places import Place
+
+    with db.unit_of_work() as s:
+        s.add(Place(kind="venue", name="勝山公民館", opens="09:00", closes="17:00",
+                    approved_by_city=True))  # fmt: skip
+        s.commit()
+    make_staff("sm", "site_manager", approved=True)
+    sign_in(page, "sm")
+    page.goto("/console/events/new")
+    page.get_by_label("種別").select_option(label="会場型")
+    page.get_by_label("場所").select_option(label="会場:勝山公民館(09:00〜17:00)")
+    page.get_by_label("日付").fill((date.today() + timedelta(days=10)).isoformat())
+    page.get_by_label("開始").fill("07:00")  # before the venue opens
+    page.get_by_label("終了").fill("12:00")
+    page.get_by_role("button", name="保存する").click()
+    error = page.locator("#start-error")
+    assert error.inner_text() == "会場の利用時間外です。"
+    assert page.get_by_label("開始").get_attribute("aria-invalid") == "true"
+    assert page.get_by_role("alert").first.is_visible()
+    page.get_by_label("開始").fill("10:00")
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url(re.compile(r"/console/events/\d+$"))
+    assert page.locator("#event-status").inner_text() == "計画中"
+
+
+def test_a_worker_cannot_see_what_a_manager_can(page, live, new_user_id):
+    inquiry_id = escalate(Resident(live, new_user_id))
+    make_staff("mgr", "general_manager")
+    make_staff("w1", "worker")
+    sign_in(page, "mgr")
+    page.goto(f"/console/inquiries/{inquiry_id}")
+    assert page.get_by_label("個人情報を表示する理由(記録されます)").is_visible()
+    assert page.get_by_role("link", name="市への報告(苦情)").is_visible()
+    page.get_by_role("button", name="ログアウト").click()
+
+    sign_in(page, "w1")
+    page.goto(f"/console/inquiries/{inquiry_id}")
+    assert page.get_by_label("個人情報を表示する理由(記録されます)").count() == 0
+    assert page.get_by_role("link", name="市への報告(苦情)").count() == 0
+    page.goto("/console/reports/complaints")
+    assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()
+    page.goto("/console/events/new")
+    assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()

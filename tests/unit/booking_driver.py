@@ -1,0 +1,36 @@
+"""Driving the conversation core with plain objects for the booking tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.contract import Inbound
+from handlers.dispatch import dispatch
+from tests.booking_factories import NOW
+
+USER = "U" + "a" * 32
+
+
+@pytest.fixture(name="session")
+def booking_session(database_url):
+    from models.crypto import Keyring, install_keyring
+    from models.db import db
+
+    install_keyring(Keyring.from_setting(Keyring.generate()))
+    db.bind(database_url)
+    with db.unit_of_work() as s:
+        yield s
+
+
+def send(session, kind="choice", user=USER, at=NOW, **kw):
+    outcome = dispatch(session, Inbound("sandbox", user, kind, at=at, **kw), at)
+    session.flush()
+    return outcome.replies
+
+
+def templates(replies):
+    return [r.template for r in replies]
+
+
+def values(replies):
+    return [c.value for r in replies for c in r.choices]
