@@ -43,6 +43,8 @@ def fresh(url: str) -> None:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+    else:
+        Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     engine.dispose()
     db.bind(url)

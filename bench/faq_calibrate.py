@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/faq_calibrate.py tests/data/faq_dev_large.jsonl [--write]
 
-Confidence = sigmoid(a * best + b * (best - runner_up) + c), where runner_up is
-the larger of the second topic and the out-of-scope pseudo-topic. a, b, c are
-fitted by logistic regression (label: the ranked top-1 is the right topic).
+Confidence = sigmoid(a * best + b * (best - second) + d * (best - oos) + c), where
+second is the second topic and oos the out-of-scope pseudo-topic. a, b, d, c are
+fitted by logistic regression (label: the ranked top-1 is the right topic); the
+separate out-of-scope margin lets rejection and topic confusion weigh differently.
 ``answer_at`` is the lowest threshold that keeps out-of-scope questions
 answered at most --max-oos-answer and wrong answers on in-scope questions at
 most --max-wrong; ``suggest_at`` is where the right topic is still in the top
@@ -31,8 +32,8 @@ from handlers.faq.knowledge import OUT_OF_SCOPE  # noqa: E402
 CALIBRATION = ROOT / "handlers" / "faq" / "data" / "calibration.yaml"
 
 
-def collect(path: str) -> list[tuple[float, float, bool, bool, bool]]:
-    """(best, runner_up, top1 right, in scope, right topic in top 3) per question."""
+def collect(path: str) -> list[tuple[float, float, float, bool, bool, bool]]:
+    """(best, second, oos, top1 right, in scope, right topic in top 3) per question."""
     engine = faq_engine.FaqEngine(faq_engine.kb.load(), faq_engine.Settings.load())
     rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
     out = []
@@ -42,45 +43,48 @@ def collect(path: str) -> list[tuple[float, float, bool, bool, bool]]:
         ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
         best, second = scores[ranked[0]], scores[ranked[1]]
         in_scope = row["topic"] != OUT_OF_SCOPE
-        out.append((best, max(second, oos), ranked[0] == row["topic"], in_scope,
+        out.append((best, second, oos, ranked[0] == row["topic"], in_scope,
                     row["topic"] in ranked[:3]))
     return out
 
 
-def fit(data, epochs: int = 4000, lr: float = 0.5, l2: float = 1e-3) -> tuple[float, float, float]:
-    a = b = c = 0.0
+def fit(data, epochs: int = 4000, lr: float = 0.5,
+        l2: float = 1e-3) -> tuple[float, float, float, float]:
+    a = b = d = c = 0.0
     n = len(data)
     for _ in range(epochs):
-        ga = gb = gc = 0.0
-        for best, runner, right, _, _ in data:
-            z = a * best + b * (best - runner) + c
+        ga = gb = gd = gc = 0.0
+        for best, second, oos, right, _, _ in data:
+            z = a * best + b * (best - second) + d * (best - oos) + c
             p = 1.0 / (1.0 + math.exp(-max(-50, min(50, z))))
             err = p - (1.0 if right else 0.0)
             ga += err * best
-            gb += err * (best - runner)
+            gb += err * (best - second)
+            gd += err * (best - oos)
             gc += err
         a -= lr * (ga / n + l2 * a)
         b -= lr * (gb / n + l2 * b)
+        d -= lr * (gd / n + l2 * d)
         c -= lr * gc / n
-    return a, b, c
+    return a, b, d, c
 
 
-def conf(a, b, c, best, runner) -> float:
-    z = a * best + b * (best - runner) + c
+def conf(a, b, d, c, best, second, oos) -> float:
+    z = a * best + b * (best - second) + d * (best - oos) + c
     return 1.0 / (1.0 + math.exp(-max(-50, min(50, z))))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("files", nargs="+")
-    ap.add_argument("--max-oos-answer", type=float, default=0.05)
+    ap.add_argument("--max-oos-answer", type=float, default=0.03)
     ap.add_argument("--max-wrong", type=float, default=0.05)
     ap.add_argument("--write", action="store_true", help="update calibration.yaml")
     args = ap.parse_args()
     data = [x for f in args.files for x in collect(f)]
-    a, b, c = fit(data)
-    confs = [(conf(a, b, c, best, runner), right, ins, in3)
-             for best, runner, right, ins, in3 in data]
+    a, b, d, c = fit(data)
+    confs = [(conf(a, b, d, c, best, second, oos), right, ins, in3)
+             for best, second, oos, right, ins, in3 in data]
     ins = [x for x in confs if x[2]]
     oos = [x for x in confs if not x[2]]
     chosen = None
@@ -104,12 +108,13 @@ def main() -> int:
         if oos_kept > 0.15:
             break
         suggest_at = t
-    print(f"coef_score={a:.3f} coef_margin={b:.3f} intercept={c:.3f}")
+    print(f"coef_score={a:.3f} coef_margin={b:.3f} coef_oos_margin={d:.3f} intercept={c:.3f}")
     print(f"answer_at={answer_at:.2f}: top-1 {chosen[1]:.1%}, wrong {chosen[2]:.1%}, "
           f"out-of-scope answered {chosen[3]:.1%}; suggest_at={suggest_at:.2f}")
     if args.write:
         raw = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8"))
-        raw.update(coef_score=round(a, 3), coef_margin=round(b, 3), intercept=round(c, 3),
+        raw.update(coef_score=round(a, 3), coef_margin=round(b, 3),
+                   coef_oos_margin=round(d, 3), intercept=round(c, 3),
                    answer_at=answer_at, suggest_at=suggest_at)
         header = "".join(line for line in CALIBRATION.read_text(encoding="utf-8").splitlines(True)
                          if line.startswith("#"))

@@ -32,7 +32,9 @@ def _date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--login", required=True, help="Login id (case-insensitive).")
 @click.option("--name", required=True, help="The person's name as staff see it.")
 @click.option("--role", required=True, type=click.Choice(list(ROLE_NAMES)))
-@click.option("--pledge-signed-on", callback=_date, help="Date the confidentiality pledge was signed.")
+@click.option(
+    "--pledge-signed-on", callback=_date, help="Date the confidentiality pledge was signed."
+)
 @click.option("--approved", is_flag=True, help="Approved by the city (site managers).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create(login, name, role, pledge_signed_on, approved, password_stdin) -> None:

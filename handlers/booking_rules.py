@@ -47,6 +47,9 @@ OUTSIDE_VENUE_HOURS, ENDS_BEFORE_START, SPANS_DAYS = (
 PLACE_KIND_MISMATCH = "place_kind_mismatch"
 PLACES_FOR = {VENUE: (VENUE_PLACE,), VISIT: (FACILITY, HOME)}
 
+# Counter words a resident may type after a number (nin, mei, in kanji and kana);
+# code points, as this is no text to translate.
+COUNTERS = ("\u4eba", "\u540d", "\u306b\u3093", "\u3081\u3044")
 _DIGITS = re.compile(r"[0-9]+")
 _PHONE = re.compile(r"0[0-9]{9,10}")
 _PICKER_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
@@ -58,9 +61,9 @@ def limits() -> dict[str, Any]:
 
 
 def parse_count(raw: str | None, lo: int, hi: int) -> int | str:
-    """A whole number in [lo, hi] from a button value or typed text (全角 too)."""
+    """A whole number in [lo, hi] from a button value or typed text (full-width too)."""
     folded = unicodedata.normalize("NFKC", raw or "").strip()
-    for suffix in ("人", "名", "にん", "めい"):
+    for suffix in COUNTERS:
         folded = folded.removesuffix(suffix).strip()
     if not folded or len(folded) > 6 or not _DIGITS.fullmatch(folded):
         return NOT_A_NUMBER

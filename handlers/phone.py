@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from handlers import menu
 from handlers.contract import Choice
@@ -40,6 +43,33 @@ KEYED_INPUT = {
 
 PERSON_KEY, BACK_KEY, REPEAT_KEY = "0", "*", "9"
 GLOBAL_KEYS = {PERSON_KEY: "g:person", BACK_KEY: "g:back", REPEAT_KEY: "g:repeat"}
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    with open(Path(__file__).parent / "data" / "phone_words.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def spoken_number(said: str) -> str | None:
+    """The menu key a normalised utterance names (「にばん」 → "2"), if any."""
+    from handlers.words import normalize
+
+    for key, words in _words()["spoken_numbers"].items():
+        if said == key or said in {normalize(w) for w in words}:
+            return key
+    return None
+
+
+def sms_keyword(text: str) -> str | None:
+    """ "stop", "start" or "help" when a whole SMS is one of those keywords."""
+    from handlers.words import normalize
+
+    said = normalize(text)
+    for keyword, words in _words()["sms_keywords"].items():
+        if said in {normalize(w) for w in words}:
+            return keyword
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -139,7 +139,9 @@ def give_back(session: Session, inquiry: Inquiry, *, close: bool, now: datetime)
     inquiry.handed_back_at = now
     if close:
         inquiry.closed_at = now
-    msg = notify(session, inquiry.resident_id, [Reply(HANDED_BACK_TEMPLATE)], source="staff_hand_back")
+    msg = notify(
+        session, inquiry.resident_id, [Reply(HANDED_BACK_TEMPLATE)], source="staff_hand_back"
+    )
     log_line(session, inquiry.resident_id, inquiry.channel, "out", None, HANDED_BACK_TEMPLATE, now)
     return [msg.id]
 

@@ -46,7 +46,7 @@ class StaffAccount(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    staff: Mapped[Staff] = relationship(lazy="joined")
+    staff: Mapped[Staff] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def role(self) -> str:
@@ -76,7 +76,7 @@ def get_account(session: Session, account_id: int) -> StaffAccount | None:
 def find_account(session: Session, login: str, *, lock: bool = False) -> StaffAccount | None:
     query = select(StaffAccount).where(StaffAccount.login == normalize_login(login))
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=StaffAccount)
     return session.scalars(query).first()
 
 
@@ -111,9 +111,7 @@ def create_account(
     return account
 
 
-def authenticate(
-    session: Session, login: str, password: str, now: datetime
-) -> StaffAccount | str:
+def authenticate(session: Session, login: str, password: str, now: datetime) -> StaffAccount | str:
     """The account when the password is right and the person may log in, else a reason.
 
     Counts failures and locks the account; the caller commits either way.

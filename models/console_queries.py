@@ -76,8 +76,8 @@ def inbox(session: Session, now: datetime, status: str = "open") -> list[InboxRo
     for task in open_callbacks_with_inquiry(session):
         callbacks.setdefault(task.inquiry_id, []).append(task)
     rows = [InboxRow(i, sla_of(i, now), callbacks.get(i.id, [])) for i in inquiries]
-    # Complaints and overdue first, then the oldest.
-    return sorted(rows, key=lambda r: (not r.complaint, not r.sla.overdue and not r.sla.answered))
+    # Complaints first, then unanswered overdue ones, then the oldest (sort is stable).
+    return sorted(rows, key=lambda r: (not r.complaint, not (r.sla.overdue and not r.sla.answered)))
 
 
 def open_callbacks_with_inquiry(session: Session) -> list[PhoneCallback]:

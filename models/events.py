@@ -1,4 +1,4 @@
-"""Support events (実施回) and their time slots, and reserving places.
+"""Support events (jisshi-kai) and their time slots, and reserving places.
 
 Times are stored as UTC instants (``UTCDateTime``); the program runs in
 Asia/Tokyo, so ``local()`` converts for display and for the calendar rules.

@@ -28,8 +28,15 @@ ALL = (
 MATRIX: dict[str, frozenset[str]] = {
     GENERAL_MANAGER: frozenset(ALL),
     SITE_MANAGER: frozenset(
-        {VIEW_INBOX, REPLY, REVEAL_PERSONAL, VIEW_SCHEDULE, EDIT_SCHEDULE, VIEW_CITY_REPORT,
-         VIEW_PLAN}
+        {
+            VIEW_INBOX,
+            REPLY,
+            REVEAL_PERSONAL,
+            VIEW_SCHEDULE,
+            EDIT_SCHEDULE,
+            VIEW_CITY_REPORT,
+            VIEW_PLAN,
+        }
     ),  # fmt: skip
     WORKER: frozenset({VIEW_INBOX, REPLY, VIEW_SCHEDULE}),
     CITY_OFFICIAL: frozenset(

@@ -2,7 +2,7 @@
 
 Per kind (visit, venue): events held (done) and applicants served, plus what
 is already scheduled (approved or open). Either target satisfies the plan
-(仕様書: e.g. visits 40 events or 300 applicants).
+(specification: e.g. visits 40 events or 300 applicants).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Staff, their assignments to events, and the program's staffing rules.
 
-Roles (仕様書): general_manager 総括責任者, site_manager 現場管理責任者 (must be
-approved by the city), worker 業務従事者, city_official 市職員.
+Roles (from the specification; Japanese names in docs/bookings.md):
+general_manager, site_manager (must be approved by the city), worker, city_official.
 Rules, each answered by a machine-readable code (the API maps codes to HTTP
 statuses, templates to words):
 - nobody without a signed confidentiality pledge is assigned;

@@ -1,4 +1,4 @@
-"""Visit requests (訪問型): a resident asks for staff to come to a home or facility.
+"""Visit requests (houmon-gata): a resident asks for staff to come to a home or facility.
 
 A request is not a booking. Its life: received → proposed (staff proposed a
 date) → approved (the resident accepted and the city approved) → scheduled

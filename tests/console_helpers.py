@@ -12,13 +12,19 @@ PASSWORD = "correct horse battery"  # noqa: S105 - test only
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
-def make_staff(login: str, role: str, *, pledge: bool = True, approved: bool = False,
-               name: str | None = None) -> int:
+def make_staff(
+    login: str, role: str, *, pledge: bool = True, approved: bool = False, name: str | None = None
+) -> int:
     """A staff member with a console login; returns the staff id."""
     with db.unit_of_work() as s:
         account = create_account(
-            s, login=login, password=PASSWORD, name=name or f"{login}さん", role=role,
-            pledge_signed_on=date(2026, 4, 1) if pledge else None, approved_by_city=approved,
+            s,
+            login=login,
+            password=PASSWORD,
+            name=name or f"{login}さん",
+            role=role,
+            pledge_signed_on=date(2026, 4, 1) if pledge else None,
+            approved_by_city=approved,
         )
         s.commit()
         return account.staff_id

@@ -37,8 +37,13 @@ class Caller:
         self.last_params: tuple[str, dict[str, str]] | None = None
 
     def base(self) -> dict[str, str]:
-        params = {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32, "To": SANDBOX_TWILIO_FROM,
-                  "CallStatus": "in-progress", "Direction": "inbound"}
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": "AC" + "0" * 32,
+            "To": SANDBOX_TWILIO_FROM,
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+        }
         if self.phone is not None:
             params["From"] = self.phone
         return params

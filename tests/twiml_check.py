@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+# fmt: off
 VERBS: dict[str, set[str]] = {
     "Say": {"voice", "language", "loop"},
     "Gather": {
@@ -32,6 +33,7 @@ VERBS: dict[str, set[str]] = {
     "prosody": {"rate", "pitch", "volume"},
     "break": {"time", "strength"},
 }
+# fmt: on
 CHILDREN = {
     "Response": {"Say", "Gather", "Dial", "Record", "Redirect", "Hangup", "Pause"},
     "Gather": {"Say", "Pause"},

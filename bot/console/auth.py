@@ -22,8 +22,9 @@ def safe_next(target: str | None, default: str = "console.home") -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
-        return render_template("console/login.html", reason=None, login="",
-                               next=request.args.get("next", ""))
+        return render_template(
+            "console/login.html", reason=None, login="", next=request.args.get("next", "")
+        )
     login_name = request.form.get("login", "")
     with db.unit_of_work() as s:
         result = authenticate(s, login_name, request.form.get("password", ""), utcnow())
@@ -32,7 +33,9 @@ def login():
             s.commit()
             status = 429 if result == "locked" else 401
             return render_template(
-                "console/login.html", reason=result, login=login_name,
+                "console/login.html",
+                reason=result,
+                login=login_name,
                 next=request.form.get("next", ""),
             ), status
         audit(s, f"staff:{result.login}", "login", "console")

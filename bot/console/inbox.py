@@ -42,8 +42,13 @@ def inbox():
         marker = q.escalation_marker(s)
         staff = {p.id: p.name for p in list_staff(s)}
         return render_template(
-            "console/inbox.html", rows=rows, loose=loose, marker=marker, status=status,
-            staff=staff, filters=q.STATUS_FILTERS,
+            "console/inbox.html",
+            rows=rows,
+            loose=loose,
+            marker=marker,
+            status=status,
+            staff=staff,
+            filters=q.STATUS_FILTERS,
             poll_seconds=current_app.config.get("CONSOLE_POLL_SECONDS", POLL_SECONDS),
         )
 
@@ -112,8 +117,9 @@ def reply(inquiry_id: int):
     with db.unit_of_work() as s:
         inquiry = _inquiry(s, inquiry_id)
         if via == "phone":
-            ids, error = [], actions.log_phone_call(
-                s, inquiry, text, staff_id=g.account.staff_id, now=utcnow()
+            ids, error = (
+                [],
+                actions.log_phone_call(s, inquiry, text, staff_id=g.account.staff_id, now=utcnow()),
             )
         else:
             ids, error = actions.send_reply(

@@ -28,9 +28,7 @@ def city_report_csv():
     with db.unit_of_work() as s:
         rows = q.complaints(s, utcnow())
         audit(s, actor(), "export", "report:complaints", f"{len(rows)} rows")
-        body = render_template(
-            "console/city_report.csv", rows=rows, sla_hours=q.SLA_BUSINESS_HOURS
-        )
+        body = render_template("console/city_report.csv", rows=rows, sla_hours=q.SLA_BUSINESS_HOURS)
         s.commit()
     stamp = utcnow().strftime("%Y%m%d")
     # A BOM so that Excel (what city offices open CSVs with) reads UTF-8.

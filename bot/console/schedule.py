@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import console_schedule as sched
+from handlers.booking_views import area_name
 from models import events as ev
 from models import visits as vr
 from models.approvals import EVENT, VISIT_REQUEST, approvals_of, record_approval
@@ -222,6 +223,7 @@ def visit_requests(errors=None, status=200):
         return render_template(
             "console/visit_requests.html", reqs=reqs, errors=errors or {},
             approvals=approvals_of(s, VISIT_REQUEST, [r.id for r in reqs]),
+            areas={r.id: area_name(r.area) for r in reqs},
         ), status  # fmt: skip
 
 

@@ -73,7 +73,9 @@ def _check_message(p: dict[str, str]) -> int | None:
         return 21211
     if not p.get("From") and not p.get("MessagingServiceSid"):
         return 21603
-    if p.get("From") and not (E164.match(p["From"]) or re.fullmatch(r"[A-Za-z0-9 ]{1,11}", p["From"])):
+    if p.get("From") and not (
+        E164.match(p["From"]) or re.fullmatch(r"[A-Za-z0-9 ]{1,11}", p["From"])
+    ):
         return 21212
     if not p.get("Body") and not p.get("MediaUrl"):
         return 21602
@@ -114,22 +116,25 @@ def _resource(account_sid: str, resource: str, prefix: str, check):
         else:
             sid = prefix + secrets.token_hex(16)
             now = format_datetime(utcnow(), usegmt=True)
-            body, status = {
-                "sid": sid,
-                "account_sid": account_sid,
-                "to": params.get("To"),
-                "from": params.get("From"),
-                "status": "queued",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "date_created": now,
-                "date_updated": now,
-                "date_sent": None,
-                "price": None,
-                "error_code": None,
-                "error_message": None,
-                "uri": f"/2010-04-01/Accounts/{account_sid}/{resource}/{sid}.json",
-            }, 201
+            body, status = (
+                {
+                    "sid": sid,
+                    "account_sid": account_sid,
+                    "to": params.get("To"),
+                    "from": params.get("From"),
+                    "status": "queued",
+                    "direction": "outbound-api",
+                    "api_version": "2010-04-01",
+                    "date_created": now,
+                    "date_updated": now,
+                    "date_sent": None,
+                    "price": None,
+                    "error_code": None,
+                    "error_message": None,
+                    "uri": f"/2010-04-01/Accounts/{account_sid}/{resource}/{sid}.json",
+                },
+                201,
+            )
             if resource == "Messages":
                 body.update(
                     body=params.get("Body", ""),

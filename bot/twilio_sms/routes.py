@@ -4,7 +4,7 @@ The same conversation core as LINE, as a text channel ("sms"); the reply goes
 out as an SMS through the outbox (retried on outage). A number the resident
 answers is mapped back through the keypad last sent to them.
 
-Keywords: STOP (停止) / START (再開) / HELP (ヘルプ). Twilio's Advanced Opt-Out
+Keywords (handlers/data/phone_words.yaml): STOP / START / HELP and their Japanese forms. Twilio's Advanced Opt-Out
 also handles STOP at the platform for US/Canadian long codes and may block
 sends itself (error 21610); for other senders we keep our own opt-out list.
 """
@@ -23,8 +23,8 @@ from bot.twilio_sms.senders import save_sms_keypad, sms_state_key
 from bot.twilio_voice.keypad import Keypad, resolve
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
+from handlers.phone import sms_keyword
 from handlers.redact import redact
-from handlers.words import normalize
 from models.base import utcnow
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, mark, record_events
@@ -37,11 +37,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__)
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 MAX_BODY = 1600
-KEYWORDS = {
-    **dict.fromkeys(("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "停止"), "stop"),
-    **dict.fromkeys(("start", "unstop", "yes", "再開"), "start"),
-    **dict.fromkeys(("help", "info", "ヘルプ"), "help"),
-}
 
 
 def _empty() -> Response:
@@ -67,26 +62,40 @@ def handle(sid: str, sender: str, body: str, redacted: bool) -> list[int]:
     now = utcnow()
     try:
         with db.unit_of_work() as s:
-            row = {"channel": "sms", "event_key": f"sms:{sid}", "event_type": "message",
-                   "status": PROCESSING, "payload": {"text": body, "redacted": redacted}}
+            row = {
+                "channel": "sms",
+                "event_key": f"sms:{sid}",
+                "event_type": "message",
+                "status": PROCESSING,
+                "payload": {"text": body, "redacted": redacted},
+            }
             new = record_events(s, [row])
             if not new:
                 return []  # Twilio retried: answered already
             resident = get_or_create_resident(s, "phone", sender, lock=True)
-            keyword = KEYWORDS.get(normalize(body))
+            keyword = sms_keyword(body)
             if keyword:
                 replies, force = _keyword(s, keyword, sender, now)
             else:
                 state = get_call(s, sms_state_key(resident.id))
                 pad = Keypad.from_dict(state.menu if state else None)
-                replies, force = dispatch(s, _inbound(pad, sender, body, redacted, now), now).replies, False
+                replies, force = (
+                    dispatch(s, _inbound(pad, sender, body, redacted, now), now).replies,
+                    False,
+                )
             text, pad = to_sms(replies)
             save_sms_keypad(s, resident.id, pad.to_dict(), now)
             ids = []
             if text:
-                msg = enqueue(s, channel="sms", kind="sms", recipient=sender,
-                              payload={"body": text, "force": force},
-                              resident_id=resident.id, source="conversation")
+                msg = enqueue(
+                    s,
+                    channel="sms",
+                    kind="sms",
+                    recipient=sender,
+                    payload={"body": text, "force": force},
+                    resident_id=resident.id,
+                    source="conversation",
+                )
                 ids.append(msg.id)
             mark(s, new[0], DONE)
             s.commit()
@@ -101,8 +110,9 @@ def _inbound(pad: Keypad, sender: str, body: str, redacted: bool, now) -> Inboun
     digits = stripped if stripped.isdigit() and len(stripped) <= 2 else ""
     resolved = resolve(pad, digits, "" if digits else body, now.astimezone(JST).date())
     if resolved.kind == "choice":
-        return Inbound("sms", sender, "choice", value=resolved.value,
-                       params=resolved.params, at=now)
+        return Inbound(
+            "sms", sender, "choice", value=resolved.value, params=resolved.params, at=now
+        )
     return Inbound("sms", sender, "text", text=body, redacted=redacted, at=now)
 
 
@@ -123,7 +133,8 @@ def _fail(sid: str, sender: str, error: str) -> list[int]:
         if event is not None:
             mark(s, event.id, FAILED, error)
         text, _pad = to_sms([Reply("errors/apology")])
-        msg = enqueue(s, channel="sms", kind="sms", recipient=sender, payload={"body": text},
-                      source="apology")
+        msg = enqueue(
+            s, channel="sms", kind="sms", recipient=sender, payload={"body": text}, source="apology"
+        )
         s.commit()
         return [msg.id]

@@ -38,7 +38,7 @@ MAX_EMPTY = 3  # silent answers in a row before we say goodbye
 @dataclass(frozen=True)
 class VoiceRequest:
     call_sid: str
-    caller: str  # E.164, or "withheld:<CallSid>" for 非通知 callers
+    caller: str  # E.164, or "withheld:<CallSid>" for withheld numbers
     step: int | None
     digits: str
     speech: str  # redacted
@@ -67,8 +67,13 @@ def process(req: VoiceRequest, kind: str, config: dict[str, Any], now: datetime)
     try:
         with db.unit_of_work() as s:
             payload = {"digits": req.digits[:40], "speech": req.speech, "odd": req.odd}
-            row = {"channel": "voice", "event_key": key[:128], "event_type": kind,
-                   "status": PROCESSING, "payload": payload}
+            row = {
+                "channel": "voice",
+                "event_key": key[:128],
+                "event_type": kind,
+                "status": PROCESSING,
+                "payload": payload,
+            }
             new = record_events(s, [row])
             if not new:
                 event = recorded_event(s, key[:128])
@@ -178,8 +183,13 @@ def _recover(req: VoiceRequest, key: str, config, now: datetime, error: str) -> 
         with db.unit_of_work() as s:
             event = recorded_event(s, key)
             if event is None:  # its transaction was rolled back: keep it as failed
-                row = {"channel": "voice", "event_key": key, "event_type": "gather",
-                       "status": FAILED, "payload": {"odd": req.odd}}
+                row = {
+                    "channel": "voice",
+                    "event_key": key,
+                    "event_type": "gather",
+                    "status": FAILED,
+                    "payload": {"odd": req.odd},
+                }
                 event_ids = record_events(s, [row])
             else:
                 event_ids = [event.id]

@@ -16,6 +16,7 @@ from typing import Any
 
 from handlers import phone
 from handlers.contract import Choice, Reply
+from handlers.text import render
 from handlers.words import normalize
 from scheduler.business_calendar import JST
 
@@ -75,15 +76,18 @@ def _choices(replies: list[Reply]) -> tuple[list[Choice], list[tuple[str, Choice
     for reply in replies:
         if reply.payload and reply.payload.get("type") == "cards":
             for card in reply.payload.get("cards") or []:
-                lines = "、".join(str(x) for x in card.get("lines") or [])
                 title = str(card.get("title") or "")
-                text = f"{title}、{lines}" if lines else title
+                lines = [str(x) for x in card.get("lines") or []]
+                text = render("voice/card", title=title, lines=lines, choice=None)
                 card_choices = [_as_choice(c) for c in card.get("choices") or []]
                 if len(card_choices) == 1:
                     cards.append((text, card_choices[0]))
                 else:
                     cards.append((text, None))
-                    cards += [(f"{title}、{c.label}", c) for c in card_choices]
+                    cards += [
+                        (render("voice/card", title=title, lines=[], choice=c.label), c)
+                        for c in card_choices
+                    ]
     last = next((r.choices for r in reversed(replies) if r.choices), [])
     return list(last), cards
 
@@ -180,16 +184,11 @@ def _resolve_speech(pad: Keypad, speech: str) -> Resolved:
     hits = [(v, p) for lab, v, p in labels if lab and (lab == said or lab in said)]
     if len(hits) == 1:
         return Resolved("choice", hits[0][0], params=dict(hits[0][1] or {}))
-    for key, _label, value, params in pad.items:  # 「いちばん」「1番」
-        if said in (key, f"{key}番", _KANA_NUMBERS.get(key, "-")):
+    key = phone.spoken_number(said)  # "2", 「にばん」, 「2番」
+    for item_key, _label, value, params in pad.items:
+        if item_key == key:
             return Resolved("choice", value, params=dict(params or {}))
     return Resolved("text", text=speech)
-
-
-_KANA_NUMBERS = {
-    "1": "いちばん", "2": "にばん", "3": "さんばん", "4": "よんばん",
-    "5": "ごばん", "6": "ろくばん", "7": "ななばん", "8": "はちばん",
-}
 
 
 def picker_params(kind: str, digits: str, today: date | None = None) -> dict[str, str] | None:
@@ -204,7 +203,7 @@ def picker_params(kind: str, digits: str, today: date | None = None) -> dict[str
                 day = date(year, int(digits[:2]), int(digits[2:4]))
             else:
                 day = date(today.year, int(digits[:2]), int(digits[2:4]))
-                if day < today:  # 「3月5日」 said in December means next year
+                if day < today:  # March 5 keyed in December means next year
                     day = date(today.year + 1, day.month, day.day)
             if kind == "date":
                 return {"date": day.isoformat()}

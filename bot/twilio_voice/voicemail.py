@@ -123,8 +123,14 @@ def call_ended(req: calls.VoiceRequest, form, now: datetime) -> None:
     with db.unit_of_work() as s:
         new = record_events(
             s,
-            [{"channel": "voice", "event_key": f"{req.call_sid}:end", "event_type": "hangup",
-              "payload": {"status": status}}],
+            [
+                {
+                    "channel": "voice",
+                    "event_key": f"{req.call_sid}:end",
+                    "event_type": "hangup",
+                    "payload": {"status": status},
+                }
+            ],
         )
         if new:
             end_call(s, req.call_sid, status, now, _seconds(form.get("CallDuration")))

@@ -13,7 +13,9 @@ A topic's raw score mixes its best example, its second-best example and the
 topic centroid, plus a small boost per topic keyword present. Out-of-scope
 examples form a pseudo-topic that competes with the real ones. The calibrated
 confidence is a logistic function of the best score and the margin over the
-runner-up (``data/calibration.yaml``, fitted by ``bench/faq_calibrate.py``).
+second topic and over the out-of-scope pseudo-topic (``data/calibration.yaml``,
+fitted by ``bench/faq_calibrate.py``). Each topic also has a description (its
+key facts); the cosine of the question's words with it adds a small score.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Settings:
     mix_description: float
     coef_score: float
     coef_margin: float
+    coef_oos_margin: float
     intercept: float
     answer_at: float
     suggest_at: float
@@ -241,9 +244,11 @@ class FaqEngine:
             )
         return scores
 
-    def confidence(self, top: float, runner_up: float) -> float:
+    def confidence(self, top: float, second: float, oos: float) -> float:
+        """sigmoid(a*top + b*(top - second topic) + d*(top - out-of-scope) + c)."""
         st = self.settings
-        z = st.coef_score * top + st.coef_margin * (top - runner_up) + st.intercept
+        z = (st.coef_score * top + st.coef_margin * (top - second)
+             + st.coef_oos_margin * (top - oos) + st.intercept)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def predict(self, text: str) -> Prediction:
@@ -255,7 +260,7 @@ class FaqEngine:
             return Prediction(None, top3, 0.0, UNKNOWN)
         top = scores[ranked[0]]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
-        conf = round(self.confidence(top, max(second, oos)), 4)
+        conf = round(self.confidence(top, second, oos), 4)
         if conf >= self.settings.answer_at:
             return Prediction(ranked[0], top3, conf, ANSWER)
         if conf >= self.settings.suggest_at and oos < top:

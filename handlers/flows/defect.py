@@ -25,9 +25,7 @@ def ask_detail(turn: Turn) -> None:
     """Asks what the notice says (free speech or text; a key skips)."""
     from handlers.phone import voice_label
 
-    turn.add(
-        Reply("defect/ask", choices=[Choice(voice_label("skip"), SKIP)], expects_speech=True)
-    )
+    turn.add(Reply("defect/ask", choices=[Choice(voice_label("skip"), SKIP)], expects_speech=True))
 
 
 def answer_detail(turn: Turn) -> str | Retry:
@@ -66,8 +64,11 @@ def open_defect_case(turn: Turn, detail: str | None) -> None:
     turn.add(
         Reply(
             "defect/opened",
-            {"inquiry_id": inquiry.id, "by_phone": bool(turn.resident.phone),
-             **answer_expectation(turn.now)},
+            {
+                "inquiry_id": inquiry.id,
+                "by_phone": bool(turn.resident.phone),
+                **answer_expectation(turn.now),
+            },
         )
     )
 

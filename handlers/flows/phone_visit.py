@@ -83,8 +83,10 @@ def ask_callback(turn: Turn) -> None:
         Reply(
             "phone_visit/ask_callback",
             {"digits": phone.spoken_digits(number)},
-            choices=[Choice(phone.voice_label("yes"), SAME),
-                     Choice(phone.voice_label("other_number"), OTHER)],
+            choices=[
+                Choice(phone.voice_label("yes"), SAME),
+                Choice(phone.voice_label("other_number"), OTHER),
+            ],
         )
     )
 
@@ -123,8 +125,10 @@ def ask_confirm(turn: Turn) -> None:
         Reply(
             "phone_visit/confirm",
             {"digits": phone.spoken_digits(turn.data.get("callback", ""))},
-            choices=[Choice(phone.voice_label("yes"), OK),
-                     Choice(phone.voice_label("key_again"), AGAIN)],
+            choices=[
+                Choice(phone.voice_label("yes"), OK),
+                Choice(phone.voice_label("key_again"), AGAIN),
+            ],
         )
     )
 

@@ -1,4 +1,4 @@
-"""Booking a place at a pop-up venue (会場設置型).
+"""Booking a place at a pop-up venue (kaijo-secchi-gata).
 
 event → slot → party → phone → confirm → booked; a full event (or a slot
 that filled meanwhile) leads to the waiting list. Diagram: docs/bookings.md.

@@ -1,4 +1,4 @@
-"""Asking for a home or facility visit (訪問型).
+"""Asking for a home or facility visit (houmon-gata).
 
 kind → postal code → address → applicants → up to three preferred dates
 (LINE datetime picker; business days only) → notes → phone → confirm.

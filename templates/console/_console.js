@@ -41,5 +41,7 @@
     var box = document.getElementById("new-escalations");
     if (box) { pollEscalations(box); }
     cannedReplies();
+    // Show the latest lines of a transcript first.
+    document.querySelectorAll(".transcript").forEach(function (t) { t.scrollTop = t.scrollHeight; });
   });
 })();

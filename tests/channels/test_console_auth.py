@@ -126,19 +126,38 @@ def test_logout_ends_the_session(client):
 def test_login_redirects_only_inside_the_console(client):
     make_staff("mgr", "general_manager")
     token = csrf(client)
-    resp = client.post("/console/login", data={
-        "login": "mgr", "password": PASSWORD, "csrf_token": token, "next": "https://evil.example/",
-    })
+    resp = client.post(
+        "/console/login",
+        data={
+            "login": "mgr",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+    )
     assert resp.headers["Location"].endswith("/console/")
 
 
 @pytest.mark.parametrize("role", ["manager", "site_manager", "worker", "city_viewer"])
 def test_cli_creates_an_account_that_can_log_in(app, role):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=[
-        "staff", "create", "--login", f"cli-{role}", "--name", "山田", "--role", role,
-        "--pledge-signed-on", "2026-04-01", "--approved", "--password-stdin",
-    ], input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "staff",
+            "create",
+            "--login",
+            f"cli-{role}",
+            "--name",
+            "山田",
+            "--role",
+            role,
+            "--pledge-signed-on",
+            "2026-04-01",
+            "--approved",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     with db.unit_of_work() as s:
         assert isinstance(authenticate(s, f"cli-{role}", PASSWORD, utcnow()), StaffAccount)
@@ -146,8 +165,17 @@ def test_cli_creates_an_account_that_can_log_in(app, role):
 
 def test_cli_refuses_short_passwords_and_duplicate_logins(app):
     runner = app.test_cli_runner()
-    args = ["staff", "create", "--login", "x", "--name", "X", "--role", "worker",
-            "--password-stdin"]
+    args = [
+        "staff",
+        "create",
+        "--login",
+        "x",
+        "--name",
+        "X",
+        "--role",
+        "worker",
+        "--password-stdin",
+    ]
     assert runner.invoke(args=args, input="short\n").exit_code != 0
     assert runner.invoke(args=args, input=PASSWORD + "\n").exit_code == 0
     assert runner.invoke(args=args, input=PASSWORD + "\n").exit_code != 0

@@ -38,8 +38,11 @@ def test_staff_reply_reaches_the_resident_on_line(live, client, new_user_id):
     resident.new_messages()
     staff_id = make_staff("w1", "worker")
     login(client, "w1")
-    resp = post(client, f"/console/inquiries/{inquiry_id}/reply",
-                {"text": "明日の会場は10時からです。", "via": "line"})
+    resp = post(
+        client,
+        f"/console/inquiries/{inquiry_id}/reply",
+        {"text": "明日の会場は10時からです。", "via": "line"},
+    )
     assert resp.status_code == 302
     got = texts(resident.new_messages())
     assert "担当者より" in got and "明日の会場は10時からです。" in got
@@ -59,8 +62,11 @@ def test_a_my_number_in_a_staff_reply_is_redacted(live, client, new_user_id):
     resident.new_messages()
     make_staff("w1", "worker")
     login(client, "w1")
-    post(client, f"/console/inquiries/{inquiry_id}/reply",
-         {"text": "番号 1234 5678 9018 を確認しました", "via": "line"})
+    post(
+        client,
+        f"/console/inquiries/{inquiry_id}/reply",
+        {"text": "番号 1234 5678 9018 を確認しました", "via": "line"},
+    )
     got = texts(resident.new_messages())
     assert "9018" not in got and "[MY_NUMBER]" in got
 
@@ -80,8 +86,11 @@ def test_phone_call_back_is_logged_without_sending_anything(live, client, new_us
     resident.new_messages()
     make_staff("w1", "worker")
     login(client, "w1")
-    post(client, f"/console/inquiries/{inquiry_id}/reply",
-         {"text": "電話で日程を案内した", "via": "phone"})
+    post(
+        client,
+        f"/console/inquiries/{inquiry_id}/reply",
+        {"text": "電話で日程を案内した", "via": "phone"},
+    )
     assert resident.new_messages() == []
     assert _inquiry(inquiry_id).status == "answered"
     with db.reader() as s:
@@ -122,8 +131,12 @@ def test_assign_and_categorise(live, client, new_user_id):
     assert inquiry.assignee_id == staff_id and inquiry.status == "in_progress"
     assert inquiry.category == "complaint"
     assert 'class="badge bad">苦情' in client.get("/console/inbox").get_data(as_text=True)
-    assert post(client, f"/console/inquiries/{inquiry_id}/category",
-                {"category": "nonsense"}).status_code == 400
+    assert (
+        post(
+            client, f"/console/inquiries/{inquiry_id}/category", {"category": "nonsense"}
+        ).status_code
+        == 400
+    )
 
 
 def test_personal_data_is_masked_and_opening_a_transcript_is_logged(live, client, new_user_id):
@@ -222,8 +235,11 @@ def test_voicemail_callback_shows_on_its_inquiry_and_can_be_done(live, client):
     assert "留守番電話" in inbox and "電話" in inbox
     page = client.get(f"/console/inquiries/{inquiry_id}").get_data(as_text=True)
     assert "0831234567" not in page and "••••••67" in page
-    post(client, f"/console/inquiries/{inquiry_id}/reply",
-         {"text": "折り返して日程を案内した", "via": "phone"})
+    post(
+        client,
+        f"/console/inquiries/{inquiry_id}/reply",
+        {"text": "折り返して日程を案内した", "via": "phone"},
+    )
     with db.reader() as s:
         assert s.query(PhoneCallback).one().done_at is not None
 
@@ -239,8 +255,11 @@ def test_reply_to_a_caller_without_line_goes_by_sms(live, client):
         inquiry_id = inquiry.id
     make_staff("w1", "worker")
     login(client, "w1")
-    post(client, f"/console/inquiries/{inquiry_id}/reply",
-         {"text": "申請書は会場でお渡しします。", "via": "line"})
+    post(
+        client,
+        f"/console/inquiries/{inquiry_id}/reply",
+        {"text": "申請書は会場でお渡しします。", "via": "line"},
+    )
     with db.reader() as s:
         sent = [r.as_dict() for r in twilio_requests_since(s, 0, to="+819055556666")]
     assert len(sent) == 1 and "申請書は会場でお渡しします。" in sent[0]["params"]["Body"]

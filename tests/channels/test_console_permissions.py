@@ -86,8 +86,11 @@ def test_csv_export_is_audited(client, complaint):
 def test_city_official_cannot_reply_or_reveal(client, complaint):
     make_staff("city", "city_official")
     login(client, "city")
-    for path in ("/console/inquiries/1/reply", "/console/inquiries/1/reveal",
-                 "/console/inquiries/1/hand-back"):
+    for path in (
+        "/console/inquiries/1/reply",
+        "/console/inquiries/1/reveal",
+        "/console/inquiries/1/hand-back",
+    ):
         resp = post(client, path, {"text": "x", "reason": "x"}, page="/console/schedule")
         assert resp.status_code == 403
 

@@ -61,8 +61,9 @@ def test_site_manager_creates_an_event_with_slots(client, places):
     make_staff("sm", "site_manager", approved=True)
     login(client, "sm")
     day = business_day()
-    resp = post(client, "/console/events/new", event_form(places["venue"], day),
-                page="/console/events/new")
+    resp = post(
+        client, "/console/events/new", event_form(places["venue"], day), page="/console/events/new"
+    )
     assert resp.status_code == 302
     with db.reader() as s:
         event = s.query(ev.SupportEvent).one()
@@ -131,18 +132,21 @@ def test_worker_cannot_edit_the_schedule(client, places):
     make_staff("w1", "worker")
     login(client, "w1")
     assert client.get("/console/events/new").status_code == 403
-    resp = post(client, f"/console/events/{event_id}",
-                event_form(places["venue"], business_day()))
+    resp = post(client, f"/console/events/{event_id}", event_form(places["venue"], business_day()))
     assert resp.status_code == 403
-    assert 'fieldset disabled' in client.get(f"/console/events/{event_id}").get_data(as_text=True)
+    assert "fieldset disabled" in client.get(f"/console/events/{event_id}").get_data(as_text=True)
 
 
 def test_city_approval_is_recorded_with_who_and_when(client, places):
     event_id = make_event(places["venue"], business_day())
     make_staff("city", "city_official")
     login(client, "city")
-    resp = post(client, f"/console/events/{event_id}/status", {"status": "approved"},
-                page="/console/schedule")
+    resp = post(
+        client,
+        f"/console/events/{event_id}/status",
+        {"status": "approved"},
+        page="/console/schedule",
+    )
     assert resp.status_code == 302
     with db.reader() as s:
         assert s.get(ev.SupportEvent, event_id).status == ev.APPROVED
@@ -151,16 +155,24 @@ def test_city_approval_is_recorded_with_who_and_when(client, places):
     page = client.get(f"/console/events/{event_id}").get_data(as_text=True)
     assert "city(" in page
     # …but the city cannot open the event for bookings.
-    assert post(client, f"/console/events/{event_id}/status", {"status": "open"},
-                page="/console/schedule").status_code == 403
+    assert (
+        post(
+            client,
+            f"/console/events/{event_id}/status",
+            {"status": "open"},
+            page="/console/schedule",
+        ).status_code
+        == 403
+    )
 
 
 def test_opening_needs_the_staffing_rules(client, places):
     event_id = make_event(places["venue"], business_day(), status=ev.APPROVED)
     make_staff("mgr", "general_manager")
     login(client, "mgr")
-    resp = post(client, f"/console/events/{event_id}/status", {"status": "open"},
-                page="/console/schedule")
+    resp = post(
+        client, f"/console/events/{event_id}/status", {"status": "open"}, page="/console/schedule"
+    )
     text = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "業務従事者が2名以上必要です。" in text
@@ -172,13 +184,21 @@ def test_assignment_rules_are_shown_inline(client, places):
     make_staff("mgr", "general_manager")
     unapproved = make_staff("sm2", "site_manager", approved=False)
     login(client, "mgr")
-    resp = post(client, f"/console/events/{event_id}/assign",
-                {"staff_id": str(unapproved), "role": "site_manager"}, page="/console/schedule")
+    resp = post(
+        client,
+        f"/console/events/{event_id}/assign",
+        {"staff_id": str(unapproved), "role": "site_manager"},
+        page="/console/schedule",
+    )
     assert resp.status_code == 422
     assert "市の承認を受けていない人は現場管理責任者にできません。" in resp.get_data(as_text=True)
     worker = make_staff("w1", "worker")
-    resp = post(client, f"/console/events/{event_id}/assign",
-                {"staff_id": str(worker), "role": "worker"}, page="/console/schedule")
+    resp = post(
+        client,
+        f"/console/events/{event_id}/assign",
+        {"staff_id": str(worker), "role": "worker"},
+        page="/console/schedule",
+    )
     assert resp.status_code == 302
 
 
@@ -198,11 +218,17 @@ def test_staff_propose_a_visit_date_and_the_resident_is_told(client, places):
     login(client, "sm")
     page = client.get("/console/visit-requests").get_data(as_text=True)
     assert "竹崎町" not in page  # the address stays hidden
-    resp = post(client, "/console/visit-requests/1/propose",
-                {"day": saturday().isoformat(), "start": "10:00", "minutes": "60"})
+    resp = post(
+        client,
+        "/console/visit-requests/1/propose",
+        {"day": saturday().isoformat(), "start": "10:00", "minutes": "60"},
+    )
     assert resp.status_code == 422 and "訪問型は平日" in resp.get_data(as_text=True)
-    resp = post(client, "/console/visit-requests/1/propose",
-                {"day": business_day().isoformat(), "start": "10:00", "minutes": "60"})
+    resp = post(
+        client,
+        "/console/visit-requests/1/propose",
+        {"day": business_day().isoformat(), "start": "10:00", "minutes": "60"},
+    )
     assert resp.status_code == 302
     with db.reader() as s:
         assert s.get(VisitRequest, 1).status == "proposed"

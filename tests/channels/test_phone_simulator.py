@@ -20,7 +20,9 @@ def test_a_simulated_call_is_signed_like_twilio_and_answered_with_twiml(live):
     client = live.app.test_client()
     sid = "CA" + uuid.uuid4().hex
     params = {"CallSid": sid, "From": "+819012345678", "To": "+81500000000"}
-    resp = client.post("/sandbox/api/phone/request", json={"path": "/twilio/voice", "params": params})
+    resp = client.post(
+        "/sandbox/api/phone/request", json={"path": "/twilio/voice", "params": params}
+    )
     assert resp.json["status"] == 200
     root = check_twiml(resp.json["body"])
     assert "お電話ありがとうございます" in spoken(root)

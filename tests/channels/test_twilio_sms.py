@@ -29,15 +29,23 @@ PHONE = "+819012345678"
 
 
 def sms(client, body: str, sid: str | None = None, sender: str = PHONE):
-    params = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32,
-              "From": sender, "To": "+81500000000", "Body": body, "NumMedia": "0"}
+    params = {
+        "MessageSid": sid or "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+81500000000",
+        "Body": body,
+        "NumMedia": "0",
+    }
     return post(client, "/twilio/sms", params)
 
 
 def texts_to(phone: str = PHONE) -> list[str]:
     with db.unit_of_work() as s:
         rows = s.scalars(select(SandboxTwilioRequest).order_by(SandboxTwilioRequest.id)).all()
-        return [r.as_dict()["params"].get("Body") for r in rows if r.to == phone and r.status == 201]
+        return [
+            r.as_dict()["params"].get("Body") for r in rows if r.to == phone and r.status == 201
+        ]
 
 
 @pytest.fixture
@@ -130,7 +138,9 @@ def test_the_sdk_talks_to_the_stand_in_through_its_base_url(live):
         client.messages.create(to="090-1234", from_=cfg["TWILIO_FROM_NUMBER"], body="x")
     assert bad.value.status == 400 and bad.value.code == 21211
     with pytest.raises(TwilioRestException) as long_body:
-        client.messages.create(to="+819033330000", from_=cfg["TWILIO_FROM_NUMBER"], body="あ" * 1601)
+        client.messages.create(
+            to="+819033330000", from_=cfg["TWILIO_FROM_NUMBER"], body="あ" * 1601
+        )
     assert long_body.value.code == 21617
 
 
@@ -157,3 +167,8 @@ def test_a_refused_sms_is_not_retried(live):
 def test_long_texts_are_cut_to_ten_segments_with_a_pointer_to_the_phone():
     text, _pad = to_sms([Reply("menu/greeting")] * 5)
     assert len(text) <= MAX_CHARS and "お電話ください" in text
+
+
+def test_japanese_stop_keyword_opts_out_too(client):
+    sms(client, "停止")
+    assert "停止しました" in texts_to()[-1]

@@ -83,7 +83,10 @@ def test_signature_is_checked_against_the_public_url_not_the_local_one(client):
 def test_a_changed_parameter_breaks_the_signature(client):
     params = {**Caller(client).base(), "CallStatus": "ringing"}
     sig = signature("http://127.0.0.1:9/twilio/voice", params)
-    assert post(client, "/twilio/voice", {**params, "From": "+819099999999"}, sign=sig).status_code == 403
+    assert (
+        post(client, "/twilio/voice", {**params, "From": "+819099999999"}, sign=sig).status_code
+        == 403
+    )
 
 
 # -- the menu ------------------------------------------------------------------------------
@@ -207,9 +210,7 @@ def test_a_failing_step_apologises_with_the_menu_and_keeps_the_event_failed(
 # -- idempotency ---------------------------------------------------------------------------
 
 
-def test_a_twilio_retry_of_the_same_gather_gets_the_same_twiml_and_is_processed_once(
-    client, clock
-):
+def test_a_twilio_retry_of_the_same_gather_gets_the_same_twiml_and_is_processed_once(client, clock):
     caller = Caller(client)
     caller.call()
     caller.press("2")
@@ -347,8 +348,11 @@ def test_out_of_hours_voicemail_is_announced_and_becomes_an_inquiry_with_a_callb
     assert "受付時間外" in said and "録音されます" in said
     assert record.get("playBeep") == "true" and record.get("transcribe") == "false"
     assert int(record.get("maxLength")) <= 300
-    rec = {"RecordingSid": "RE" + "1" * 32, "RecordingDuration": "14",
-           "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"}
+    rec = {
+        "RecordingSid": "RE" + "1" * 32,
+        "RecordingDuration": "14",
+        "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+    }
     said = caller.follow("Record", rec)
     assert "メッセージをお預かりしました" in said and "12月2日" in said
     assert caller.root.find("Hangup") is not None
@@ -447,3 +451,10 @@ def test_a_caller_books_a_venue_place_by_keypad(client, clock):
     with db.unit_of_work() as s:
         booking = s.scalars(select(Booking)).one()
         assert booking.party_size == 2 and booking.channel == "voice"
+
+
+def test_saying_a_menu_number_picks_that_item(client, clock):
+    caller = Caller(client)
+    caller.call()
+    caller.press("3")  # questions accept speech, and the one choice is "menu"
+    assert "ご用件をお選びください" in caller.say("いちばん")
