@@ -31,6 +31,8 @@ def env() -> Environment:
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
+        # Templates ship with the code: no stat() on every render.
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )

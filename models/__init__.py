@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     plan,
     residents,
     sandbox,
+    sandbox_twilio,
     staff,
     visits,
 )

@@ -172,3 +172,22 @@ def test_long_texts_are_cut_to_ten_segments_with_a_pointer_to_the_phone():
 def test_japanese_stop_keyword_opts_out_too(client):
     sms(client, "停止")
     assert "停止しました" in texts_to()[-1]
+
+
+def test_a_booking_confirmation_for_a_caller_is_texted_to_their_phone(live):
+    from handlers.contract import Inbound
+    from handlers.phone import confirm_by_sms
+    from handlers.turn import Turn
+    from models.conversations import load_conversation
+
+    now = utcnow()
+    with db.unit_of_work() as s:
+        resident = get_or_create_resident(s, "phone", "+819044440000")
+        conversation, _ = load_conversation(s, resident.id, "voice", now)
+        turn = Turn(s, Inbound("voice", "+819044440000", "call_start"), resident, conversation, now)
+        assert confirm_by_sms(turn, Reply("sms/help"))
+        line_turn = Turn(s, Inbound("line", "U1", "follow"), resident, conversation, now)
+        assert not confirm_by_sms(line_turn, Reply("sms/help"))
+        s.commit()
+    live.app.extensions["delivery"].deliver()
+    assert "STOP" in texts_to("+819044440000")[0]

@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from handlers.contract import Inbound
 from handlers.dispatch import dispatch
 from models.bookings import ACTIVE, Booking, book
 from models.events import Slot
 from tests.booking_factories import NOW, venue_event
-from tests.conftest import TEST_KEY, _fresh_database
+from tests.conftest import TEST_KEY
 
 RESIDENTS = 50
 
 
 @pytest.fixture
 def pg(pg_url):
+    """A private schema, so that other suites resetting ``public`` cannot interfere."""
+    import models  # noqa: F401 - registers tables
+    from models.base import Base
     from models.crypto import Keyring, install_keyring
-    from models.db import db
+    from models.db import db, make_engine
 
-    _fresh_database(pg_url)
+    schema = "race_" + uuid.uuid4().hex[:12]
+    admin = make_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
     install_keyring(Keyring.from_setting(TEST_KEY))
-    db.bind(pg_url)
-    yield db
-    db.engine.dispose()
+    db.bind(url)
+    try:
+        yield db
+    finally:
+        db.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def _send(db, user: str, **kw):
