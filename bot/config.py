@@ -48,6 +48,7 @@ class Settings:
     sandbox: bool
     secret_key: str
     scheduler: str = "off"  # off | inprocess
+    staff_api_tokens: str = ""
     event_workers: int = 4
     twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
@@ -69,6 +70,7 @@ class Settings:
             "PUBLIC_BASE_URL": self.public_base_url.rstrip("/"),
             "SANDBOX": self.sandbox,
             "SCHEDULER": self.scheduler,
+            "STAFF_API_TOKENS": self.staff_api_tokens,
             "EVENT_WORKERS": self.event_workers,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
             "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
@@ -130,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sandbox=sandbox,
         secret_key=secret_key,
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
+        staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
         event_workers=int(env.get("EVENT_WORKERS", "4")),
         **_twilio_settings(env),
     )

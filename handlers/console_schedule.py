@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from handlers import booking_views as views
 from handlers.booking_rules import event_time_errors
-from handlers.contract import Choice, Reply
+from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.text import label
+from handlers.visit_notices import tell_proposed
 from models import events as ev
 from models import visits as vr
 from models.bookings import ACTIVE, Booking, cancel_booking
@@ -233,11 +233,7 @@ def propose_visit(
         return errors
     if not vr.can_move(request.status, vr.PROPOSED):
         return ["not_open_request"]
-    vr.propose(session, request, starts_at, ends_at, now)
-    context = {"w": views.when(starts_at, ends_at), "number": request.id}
-    choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("person"), "g:person")]
-    notify(session, request.resident_id, [Reply("bookings/visit_proposed", context, choices)],
-           source="visit_proposal")  # fmt: skip
+    tell_proposed(session, vr.propose(session, request, starts_at, ends_at, now))
     return []
 
 

@@ -13,10 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers import handoff, menu
+from handlers import defects, handoff, menu
 from handlers.contract import Inbound, Reply
 from handlers.flows import engine
 from handlers.flows.registry import load_flows
+from handlers.routes import choice_route
 from handlers.turn import Turn
 from handlers.words import global_word
 from models.city import city
@@ -40,6 +41,10 @@ def dispatch(session: Session, inbound: Inbound, now: datetime | None = None) ->
         session, identity_kind(inbound.channel), inbound.resident_key, lock=True
     )
     resident.last_seen_at = now
+    if inbound.channel in ("line", "sandbox") and inbound.kind != "unfollow":
+        # Only a friend who has not blocked us can send anything: reachable,
+        # even if their follow event predates us or was never delivered.
+        resident.line_reachable = True
     conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
     turn = Turn(session, inbound, resident, conversation, now)
     if inbound.text:
@@ -141,10 +146,22 @@ def _route_top_level(turn: Turn, value: str | None) -> None:
         else:
             turn.add(menu.main_menu("menu/not_ready"))
         return
+    # Defect notices (issue 7): 「不備の通知が来た」 (handlers/data/defect_words.yaml),
+    # menu:defect and the buttons under a defect notice; handlers/defects.py decides.
+    if defects.route(turn, value):
+        return
     if value and faq_reply.handle_choice(turn, value):
+        return
+    route = choice_route(value)
+    if route is not None:
+        route(turn)
         return
     if inbound.kind == "text" and inbound.text:
         faq_reply.answer_top_level(turn, inbound.text)
+        return
+    if inbound.kind == "choice":
+        # A button from an earlier message whose moment has passed.
+        turn.add(menu.main_menu("menu/stale_choice"))
         return
     turn.add(menu.main_menu("menu/not_understood"))
 

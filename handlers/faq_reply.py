@@ -7,6 +7,7 @@ answered confidently is kept (redacted) for staff to review.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from handlers.contract import Choice, Reply
 from handlers.text import label
 from handlers.turn import Turn
 
+MIN_QUESTION_LETTERS = 4
 _NEXT_STEPS = Path(__file__).parent / "data" / "faq_next_steps.yaml"
 
 
@@ -52,9 +54,17 @@ def answer_reply(topic: str) -> Reply:
     return Reply(f"faq/answers/{topic}", {"topic": topic}, choices=choices)
 
 
+def _looks_like_a_question(text: str) -> bool:
+    """Mid-flow answers such as "1.5" or "2人" are not questions."""
+    letters = sum(1 for c in text if unicodedata.category(c).startswith("L"))
+    return letters >= MIN_QUESTION_LETTERS
+
+
 def answer_if_confident(turn: Turn) -> bool:
     """Mid-flow: answer only when sure; otherwise let the step explain itself."""
     text = turn.inbound.text or ""
+    if not _looks_like_a_question(text):
+        return False
     prediction = _engine().predict(text)
     if prediction.band != "answer" or prediction.topic is None:
         return False

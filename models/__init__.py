@@ -2,10 +2,12 @@
 
 from models import (  # noqa: F401
     accounts,
+    applications,
     approvals,
     audit,
     bookings,
     conversations,
+    defects,
     events,
     faq_review,
     inbound,

@@ -60,11 +60,19 @@ def escalate_failed_events(app: Flask) -> None:
             log.info("escalated %d failed inbound events", len(failed))
 
 
+def follow_up_defects(app: Flask) -> None:
+    """Defect cases: next contact on the cadence, unreachable after it (issue 7)."""
+    from scheduler.defect_jobs import follow_up_defects as run
+
+    run(app)
+
+
 # job id -> (function, seconds between runs)
 JOBS = {
     "deliver_outbox": (deliver_outbox, 5),
     "process_stale_events": (process_stale_events, 30),
     "escalate_failed_events": (escalate_failed_events, 60),
+    "follow_up_defects": (follow_up_defects, 600),
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,33 +79,62 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@contextmanager
+def private_pg_schema():
+    """An empty PostgreSQL schema of its own, as a URL whose search_path is it.
+
+    Every test gets one, so tests (and several developers' runs) sharing the
+    server never see each other's tables.
+    """
+    from models.db import make_engine
+
+    base = require_pg()
+    schema = "t_" + uuid.uuid4().hex[:16]
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        from models.db import db
+
+        if db.engine is not None and schema in str(db.engine.url):
+            db.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture
-def pg_url() -> str:
-    return require_pg()
+def pg_url():
+    """An empty private PostgreSQL schema (the test is marked ``postgres``)."""
+    with private_pg_schema() as url:
+        yield url
 
 
 def _fresh_database(url: str) -> None:
+    """All tables, empty (the URL names a new SQLite file or a private schema)."""
     import models  # noqa: F401 - registers tables
     from models.base import Base
     from models.db import make_engine
 
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     engine.dispose()
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
+def database_url(tmp_path):
     if os.environ.get("TEST_BACKEND") == "postgres":
-        url = require_pg()
-    else:
-        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+        with private_pg_schema() as url:
+            _fresh_database(url)
+            yield url
+        return
+    url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     _fresh_database(url)
-    return url
+    yield url
 
 
 class LiveApp:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from bot.api import ApiError, body, bp, get_or_404, iso, need, parse_dt, uow
 from handlers import booking_rules as rules
 from handlers import booking_views as views
-from handlers.contract import Choice, Reply
+from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.text import label
+from handlers.visit_notices import tell_proposed
 from models import bookings as bk
 from models import visits as vr
 from models.audit import audit
@@ -171,10 +171,7 @@ def proposals_create(request_id: int):
         if not vr.can_move(req.status, vr.PROPOSED):
             raise ApiError("bad_transition")
         proposal = vr.propose(s, req, start, end, now)
-        context = {"w": views.when(start, end), "number": req.id}
-        choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("person"), "g:person")]
-        notify(s, req.resident_id, [Reply("bookings/visit_proposed", context, choices)],
-               source="visit_proposal")  # fmt: skip
+        tell_proposed(s, proposal)
         s.commit()
         return jsonify(request_json(proposal.request)), 201
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers import booking_views as views
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
+from handlers.routes import register_choice_route
 from handlers.text import label, render
 from handlers.turn import Turn
 from models import bookings, visits
@@ -204,3 +205,13 @@ register(
         },
     )
 )
+
+
+def answer_proposal_anywhere(turn: Turn) -> None:
+    """A tap on a pushed proposal's accept/decline button, outside this flow."""
+    outcome = _answer_proposal(turn, turn.inbound.value or "")
+    if isinstance(outcome, Retry):
+        turn.replies.extend(outcome.replies)
+
+
+register_choice_route("vp:", answer_proposal_anywhere)

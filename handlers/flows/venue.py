@@ -157,7 +157,13 @@ def answer_confirm(turn: Turn) -> str | Retry:
 def _booked(turn: Turn, result: bookings.BookingResult) -> str:
     bookings.settle_waiting(turn.session, turn.resident.id, result.booking.event_id)
     choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("menu"), "g:menu")]
-    turn.add(Reply("venue/booked", views.booking_context(result.booking), choices))
+    context = views.booking_context(result.booking)
+    turn.add(Reply("venue/booked", context, choices))
+    if turn.voice:
+        # A caller has nothing to keep the booking code in: send it by SMS.
+        from handlers.phone import confirm_by_sms
+
+        confirm_by_sms(turn, Reply("venue/booked_sms", context))
     return END
 
 

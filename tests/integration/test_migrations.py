@@ -6,7 +6,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import text
 
 import models  # noqa: F401
 from models.base import Base
@@ -16,10 +15,6 @@ from models.db import make_engine
 
 def _upgrade_and_compare(url: str) -> list:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
     cfg.attributes["skip_logging"] = True

@@ -28,22 +28,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def empty_database(tmp_path) -> str:
+def empty_database(tmp_path):
     """A database with no tables: the release phase creates them."""
     if os.environ.get("TEST_BACKEND") != "postgres":
-        return f"sqlite:///{tmp_path / 'procfile.sqlite'}"
-    from sqlalchemy import text
+        yield f"sqlite:///{tmp_path / 'procfile.sqlite'}"
+        return
+    from tests.conftest import private_pg_schema
 
-    from models.db import make_engine
-    from tests.conftest import require_pg
-
-    url = require_pg()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    with private_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture

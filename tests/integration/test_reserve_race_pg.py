@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from handlers.contract import Inbound
 from handlers.dispatch import dispatch
@@ -21,30 +20,16 @@ RESIDENTS = 50
 
 @pytest.fixture
 def pg(pg_url):
-    """A private schema, so that other suites resetting ``public`` cannot interfere."""
-    import models  # noqa: F401 - registers tables
-    from models.base import Base
+    """The app's database bound to a private PostgreSQL schema with every table."""
     from models.crypto import Keyring, install_keyring
-    from models.db import db, make_engine
+    from models.db import db
+    from tests.conftest import _fresh_database
 
-    schema = "race_" + uuid.uuid4().hex[:12]
-    admin = make_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    _fresh_database(pg_url)
     install_keyring(Keyring.from_setting(TEST_KEY))
-    db.bind(url)
-    try:
-        yield db
-    finally:
-        db.engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    db.bind(pg_url)
+    yield db
+    db.engine.dispose()
 
 
 def _send(db, user: str, **kw):
