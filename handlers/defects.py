@@ -49,15 +49,17 @@ def _triggers() -> tuple[str, ...]:
 
 
 def is_trigger(text: str | None) -> bool:
-    """「不備の通知が来た」 and its variants (handlers/data/defect_words.yaml)."""
+    """True for "a defect notice came" and its variants (handlers/data/defect_words.yaml)."""
     said = normalize(text or "")
     return bool(said) and any(word in said for word in _triggers())
 
 
 def route(turn: Turn, value: str | None) -> bool:
     """Top level: start the defect flow or take a defect button; False if not ours."""
-    from handlers.flows import engine
-    from handlers.flows import defect  # noqa: F401 - registers the flow
+    from handlers.flows import (
+        defect,  # noqa: F401 - registers the flow
+        engine,
+    )
 
     inbound = turn.inbound
     if value == MENU_VALUE or (inbound.kind == "text" and is_trigger(inbound.text)):

@@ -37,7 +37,11 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 10, "check_same_thread": False},
+            hide_parameters=True,  # errors never echo bound values into logs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's deferred transactions let two writers both read before
         # either writes; BEGIN IMMEDIATE takes the write lock up front so
@@ -54,7 +58,9 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+    )
 
 
 class Database:

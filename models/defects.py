@@ -1,4 +1,4 @@
-"""Defect cases (不備): an application we supported came back defective.
+"""Defect cases (fubi): an application we supported came back defective.
 
 A case is linked to its application record (or, when a resident reported it
 and we could not match them yet, only to the resident). Its status moves

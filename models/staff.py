@@ -51,9 +51,10 @@ NEEDS_CITY_OFFICIAL = "needs_city_official"
 class RuleViolation(Exception):
     """A rule of the program refuses the change; ``codes`` say which."""
 
-    def __init__(self, *codes: str) -> None:
+    def __init__(self, *codes: str, field: str | None = None) -> None:
         super().__init__(", ".join(codes))
         self.codes = list(codes)
+        self.field = field  # the input the first code is about, when one is
 
 
 class Staff(Base):

@@ -21,8 +21,10 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy.orm import Session
 
+from handlers.schedule_ops import Actor
 from handlers.text import render
 from models.db import db
+from models.staff import RuleViolation
 from scheduler.business_calendar import JST
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,6 +92,12 @@ def _api_error(err: ApiError):
     return _error_response(err)
 
 
+@bp.errorhandler(RuleViolation)
+def _rule_violation(exc: RuleViolation):
+    """A refusal of the shared schedule operations: same codes, HTTP status by code."""
+    return _error_response(ApiError(*exc.codes, field=exc.field))
+
+
 @bp.errorhandler(404)
 def _not_found(_err):
     return _error_response(ApiError("not_found"))
@@ -98,6 +106,11 @@ def _not_found(_err):
 @bp.errorhandler(405)
 def _not_allowed(_err):
     return _error_response(ApiError("method_not_allowed", status=405))
+
+
+def actor() -> Actor:
+    """The audit log's actor for this token (no staff member: approvals go unrecorded)."""
+    return Actor(g.api_actor)
 
 
 @contextmanager

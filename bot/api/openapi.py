@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from bot.api import bp
+from bot.api import defects as _defects  # noqa: F401 - registers the defect routes on bp
 
 _ERR = {"$ref": "#/components/responses/Error"}
 _ERRORS = {"400": _ERR, "401": _ERR, "404": _ERR, "409": _ERR, "422": _ERR}
@@ -69,6 +70,39 @@ SCHEMAS: dict[str, Any] = {
         role={"enum": ["general_manager", "site_manager", "worker", "city_official"]},
     ),
     "Plan": {"type": "object"},
+    # Defect follow-up (issue 7). Application ids and My Numbers are always masked.
+    "Application": _obj(
+        ["event_id", "name"], id=_I, event_id=_I, resident_id={"type": ["integer", "null"]},
+        name=_S, name_kana={**_NS, "description": "katakana or hiragana; used for matching"},
+        contact_phone={**_NS, "description": "required unless resident_id is given"},
+        application_id={**_NS, "description": "23 digits in; ****-****-1234 out"},
+        my_number={**_NS, "description": "only when unavoidable; ****-****-1234 out"},
+        consultations=_I, created_by=_S, created_at=_DT,
+    ),
+    "Reveal": _obj(["field", "reason"], field={"enum": ["application_id", "my_number"]},
+                   reason={**_S, "description": "why; written to the audit log"}),
+    "DefectContact": _obj(
+        ["channel", "outcome"], id=_I, at=_DT, direction={"enum": ["out", "in"]},
+        channel={"enum": ["line", "sms", "callback", "phone", "resident", "staff"]},
+        outcome=_S, attempt_no={"type": ["integer", "null"]}, outbox_id={"type": ["integer", "null"]},
+        callback_id={"type": ["integer", "null"]}, actor=_S, note=_NS,
+    ),
+    "DefectCase": _obj(
+        ["record_id", "reason", "source"], id=_I, record_id={"type": ["integer", "null"]},
+        resident_id={"type": ["integer", "null"]},
+        reason={"type": "string", "description": "a code from city.yaml defects.reasons"},
+        reason_label=_S, detail=_NS, found_on={"type": "string", "format": "date"},
+        source={"enum": ["city", "jlis", "own_check", "resident"]},
+        status={"enum": ["new", "contacted", "answered", "fix_booked", "resolved", "unreachable"]},
+        note={**_NS, "description": "PATCH: a note for the status change"},
+        attempts=_I, next_contact_at={**_DT, "type": ["string", "null"]},
+        inquiry_id={"type": ["integer", "null"]}, opened_at=_DT,
+        closed_at={**_DT, "type": ["string", "null"]},
+        contacts={"type": "array", "items": {"$ref": "#/components/schemas/DefectContact"}},
+    ),
+    "DefectCounts": {"type": "object", "properties": {
+        "total": _I, "by_status": {"type": "object"}, "by_reason": {"type": "object"},
+        "by_status_and_reason": {"type": "object"}}},
 }  # fmt: skip
 
 
@@ -151,6 +185,40 @@ PATHS: dict[str, Any] = {
                       params=["assignment_id"]),
     },
     "/plan": {"get": _op("Progress against the fiscal-year plan", "Plan")},
+    "/applications": {
+        "get": _op("List application records (masked)", "Application", many=True,
+                   params=["event_id"]),
+        "post": _op("Record who applied at an event", "Application", body="Application",
+                    status="201"),
+    },
+    "/applications/{record_id}": {
+        "get": _op("One application record (masked)", "Application", params=["record_id"]),
+        "patch": _op("Update an application record", "Application", body="Application",
+                     params=["record_id"]),
+    },
+    "/applications/{record_id}/reveal": {
+        "post": _op("Show the application id or My Number in full (audited)", None,
+                    body="Reveal", params=["record_id"]),
+    },
+    "/defects": {
+        "get": _op("List defect cases", "DefectCase", many=True,
+                   params=["status", "reason", "source", "record_id"]),
+        "post": _op("Open a defect case; the applicant is contacted on the cadence",
+                    "DefectCase", body="DefectCase", status="201"),
+    },
+    "/defects/counts": {"get": _op("Cases by status, by reason and by both (found_on in "
+                                   "[since, until])", "DefectCounts", params=["since", "until"])},
+    "/defects/{case_id}": {
+        "get": _op("One case with its contact log", "DefectCase", params=["case_id"]),
+        "patch": _op("Status (new → contacted → answered → fix_booked → resolved, or "
+                     "unreachable), reason, detail, or record_id of an unmatched case",
+                     "DefectCase", body="DefectCase", params=["case_id"]),
+    },
+    "/defects/{case_id}/contacts": {
+        "get": _op("The contact log", "DefectContact", many=True, params=["case_id"]),
+        "post": _op("Log a contact (outcome answered moves the case to answered)",
+                    "DefectContact", body="DefectContact", status="201", params=["case_id"]),
+    },
 }  # fmt: skip
 
 SPEC: dict[str, Any] = {
@@ -158,7 +226,8 @@ SPEC: dict[str, Any] = {
     "info": {
         "title": "myna-desk staff schedule API",
         "version": "1.0.0",
-        "description": "Events, slots, bookings, visit requests, staff and assignments. "
+        "description": "Events, slots, bookings, visit requests, staff, assignments, application "
+        "records and defect cases. "
         "Errors: {error, message, errors[]} — 400 malformed, 401 no token, 404 unknown, "
         "409 conflict (full, double-booked), 422 a rule of the program.",
     },

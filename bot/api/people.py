@@ -8,21 +8,17 @@ from typing import Any
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from bot.api import ApiError, body, bp, get_or_404, iso, need, parse_dt, uow
+from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, parse_dt, uow
 from handlers import booking_rules as rules
-from handlers import booking_views as views
-from handlers.contract import Reply
-from handlers.notify import notify
-from handlers.visit_notices import tell_proposed
+from handlers import schedule_ops as ops
+from handlers import visit_ops
 from models import bookings as bk
 from models import visits as vr
 from models.audit import audit
 from models.base import utcnow
-from models.events import APPROVED, OPEN, VISIT, Slot, SupportEvent
+from models.events import Slot, SupportEvent
 from models.plan import progress
-from models.residents import get_or_create_resident
-from models.staff import ROLES, Assignment, RuleViolation, Staff, assign, assignment_errors
-from scheduler.business_calendar import validate_visit_window
+from models.staff import ROLES, Assignment, Staff
 
 
 def booking_json(b: bk.Booking) -> dict[str, Any]:
@@ -91,15 +87,9 @@ def bookings_create():
         raise ApiError("bad_value", field="party_size")
     with uow() as s:
         get_or_404(s, Slot, need(data, "slot_id", int))
-        resident = get_or_create_resident(s, "phone", "+81" + phone[1:])
-        result = bk.book(
-            s, resident_id=resident.id, slot_id=data["slot_id"], party_size=party,
-            channel="staff", phone=phone,
-        )  # fmt: skip
-        if not result.ok:
-            raise ApiError(result.outcome)
+        booking = ops.book_for_caller(s, actor(), data["slot_id"], party, phone)
         s.commit()
-        return jsonify(booking_json(result.booking)), 201
+        return jsonify(booking_json(booking)), 201
 
 
 @bp.patch("/bookings/<int:booking_id>")
@@ -110,21 +100,9 @@ def bookings_update(booking_id: int):
         booking = get_or_404(s, bk.Booking, booking_id)
         if "slot_id" in data:
             get_or_404(s, Slot, need(data, "slot_id", int))
-            old_event = booking.event
-            result = bk.move_booking(s, booking, data["slot_id"])
-            if not result.ok and result.outcome != bk.SAME_SLOT:
-                raise ApiError(result.outcome)
-            if old_event.id != booking.event_id:
-                views.offer_freed_place(s, old_event, utcnow())
-        status = data.get("status")
-        if status is not None:
-            if status not in bk.BOOKING_STATUSES or booking.status != bk.ACTIVE:
-                raise ApiError("bad_transition", field="status")
-            if status == bk.CANCELLED:
-                bk.cancel_booking(s, booking, utcnow())
-                views.offer_freed_place(s, booking.event, utcnow())
-            else:
-                booking.status = status
+            ops.move_booking(s, actor(), booking, data["slot_id"], utcnow())
+        if data.get("status") is not None:
+            ops.set_booking_status(s, actor(), booking, data["status"], utcnow())
         s.commit()
         s.refresh(booking)
         return jsonify(booking_json(booking))
@@ -160,18 +138,9 @@ def proposals_create(request_id: int):
     data = body()
     start = parse_dt(need(data, "starts_at", object), "starts_at")
     end = parse_dt(need(data, "ends_at", object), "ends_at")
-    now = utcnow()
-    if start <= now:
-        raise ApiError("in_the_past", field="starts_at")
-    errors = validate_visit_window(start, end)
-    if errors:
-        raise ApiError(*errors)
     with uow() as s:
         req = get_or_404(s, vr.VisitRequest, request_id)
-        if not vr.can_move(req.status, vr.PROPOSED):
-            raise ApiError("bad_transition")
-        proposal = vr.propose(s, req, start, end, now)
-        tell_proposed(s, proposal)
+        proposal = visit_ops.propose_visit(s, actor(), req, start, end, utcnow())
         s.commit()
         return jsonify(request_json(proposal.request)), 201
 
@@ -181,22 +150,11 @@ def visit_requests_update(request_id: int):
     """Status: approved (after the resident accepted), scheduled (with event_id), done, declined."""
     data = body()
     new = need(data, "status")
+    event_id = data.get("event_id")
+    event_id = event_id if isinstance(event_id, int) and not isinstance(event_id, bool) else None
     with uow() as s:
         req = get_or_404(s, vr.VisitRequest, request_id)
-        if new != req.status and not vr.can_move(req.status, new):
-            raise ApiError("bad_transition", field="status")
-        if new == vr.APPROVED and not any(p.status == vr.ACCEPTED for p in req.proposals):
-            raise ApiError("proposal_not_accepted")
-        if new == vr.SCHEDULED:
-            event = s.get(SupportEvent, data.get("event_id") or 0) if isinstance(
-                data.get("event_id"), int) else None  # fmt: skip
-            if event is None or event.kind != VISIT or event.status not in (APPROVED, OPEN):
-                raise ApiError("needs_visit_event", field="event_id")
-            req.event_id = event.id
-            reply = Reply("bookings/visit_scheduled",
-                          {"w": views.when(event.starts_at, event.ends_at), "number": req.id})
-            notify(s, req.resident_id, [reply], source="visit_scheduled")  # fmt: skip
-        req.status = new
+        visit_ops.change_request_status(s, actor(), req, new, utcnow(), event_id)
         s.commit()
         return jsonify(request_json(req))
 
@@ -273,11 +231,7 @@ def assignments_create():
         raise ApiError("bad_value", field="role")
     with uow() as s:
         event = get_or_404(s, SupportEvent, need(data, "event_id", int))
-        get_or_404(s, Staff, need(data, "staff_id", int))
-        try:
-            assignment = assign(s, data["staff_id"], event, role)
-        except RuleViolation as exc:
-            raise ApiError(*exc.codes) from None
+        assignment = ops.assign_staff(s, actor(), event, need(data, "staff_id", int), role)
         s.commit()
         return jsonify(assignment_json(assignment)), 201
 
@@ -290,10 +244,7 @@ def assignments_update(assignment_id: int):
         raise ApiError("bad_value", field="role")
     with uow() as s:
         a = get_or_404(s, Assignment, assignment_id)
-        errors = assignment_errors(s, a.staff, a.event, role, new=False)
-        if errors:
-            raise ApiError(*errors)
-        a.role = role
+        ops.change_assignment_role(s, actor(), a, role)
         s.commit()
         return jsonify(assignment_json(a))
 
@@ -301,10 +252,7 @@ def assignments_update(assignment_id: int):
 @bp.delete("/assignments/<int:assignment_id>")
 def assignments_delete(assignment_id: int):
     with uow() as s:
-        a = get_or_404(s, Assignment, assignment_id)
-        if a.event.status == OPEN:
-            raise ApiError("bad_transition")  # an open event keeps its minimum staff
-        s.delete(a)
+        ops.unassign(s, actor(), get_or_404(s, Assignment, assignment_id))
         s.commit()
         return "", 204
 

@@ -9,17 +9,13 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.api import ApiError, body, bp, get_or_404, iso, need, parse_dt, uow
-from handlers import booking_views as views
-from handlers.booking_rules import event_time_errors
-from handlers.contract import Reply
-from handlers.notify import notify
+from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, parse_dt, uow
+from handlers import schedule_ops as ops
 from models import events as ev
 from models.areas import get_area
 from models.base import utcnow
-from models.bookings import ACTIVE, Booking, cancel_booking
 from models.places import PLACE_KINDS, Place, list_places
-from models.staff import clash_errors, staffing_errors
+from models.staff import RuleViolation
 
 PLACE_FIELDS = ("name", "address", "postal_code", "area", "approved_by_city", "opens", "closes",
                 "phone", "note")  # fmt: skip
@@ -101,13 +97,26 @@ def places_update(place_id: int):
         return jsonify(place_json(place))
 
 
-def _check_times(s, event: ev.SupportEvent) -> None:
-    place = s.get(Place, event.place_id)
-    errors = event_time_errors(
-        event.kind, place.kind, place.hours(), event.starts_at, event.ends_at, utcnow()
-    )
-    if errors:
-        raise ApiError(*errors)
+def _plan(data: dict[str, Any], kind: str, place_id: int, keep: ev.SupportEvent | None = None):
+    """Times from the body; a PATCH keeps the event's own where it leaves one out."""
+
+    def at(name: str):
+        if keep is None:
+            return parse_dt(need(data, name, object), name)
+        return parse_dt(data[name], name) if name in data else getattr(keep, name)
+
+    return ops.EventPlan(kind, place_id, at("starts_at"), at("ends_at"))
+
+
+def _slot_spec(raw: Any, field: str) -> ops.SlotSpec:
+    if not isinstance(raw, dict):
+        raise ApiError("bad_value", field=field)
+    start = parse_dt(need(raw, "starts_at", object), f"{field}.starts_at")
+    end = parse_dt(need(raw, "ends_at", object), f"{field}.ends_at")
+    capacity = need(raw, "capacity", int)
+    if capacity < 1:
+        raise ApiError("bad_value", field=f"{field}.capacity")
+    return ops.SlotSpec(start, end, capacity)
 
 
 @bp.get("/events")
@@ -135,21 +144,12 @@ def events_create():
     kind = need(data, "kind")
     if kind not in ev.EVENT_KINDS:
         raise ApiError("bad_value", field="kind")
+    place_id = need(data, "place_id", int)
+    plan = _plan(data, kind, place_id)
+    slots = [_slot_spec(raw, f"slots[{i}]") for i, raw in enumerate(data.get("slots") or [])]
     with uow() as s:
-        place = get_or_404(s, Place, need(data, "place_id", int))
-        event = ev.SupportEvent(
-            kind=kind,
-            place_id=place.id,
-            starts_at=parse_dt(need(data, "starts_at", object), "starts_at"),
-            ends_at=parse_dt(need(data, "ends_at", object), "ends_at"),
-            status=ev.PLANNED,
-            note=data.get("note"),
-        )
-        _check_times(s, event)
-        s.add(event)
-        s.flush()
-        for i, raw in enumerate(data.get("slots") or []):
-            _add_slot(s, event, raw, f"slots[{i}]")
+        get_or_404(s, Place, place_id)
+        event = ops.create_event(s, actor(), plan, utcnow(), note=data.get("note"), slots=slots)
         s.commit()
         s.refresh(event)
         return jsonify(event_json(event)), 201
@@ -167,70 +167,15 @@ def events_update(event_id: int):
     with uow() as s:
         event = get_or_404(s, ev.SupportEvent, event_id)
         if "starts_at" in data or "ends_at" in data:
-            if event.status not in (ev.PLANNED, ev.APPROVED):
-                raise ApiError("bad_transition", field="starts_at")
-            event.starts_at = parse_dt(data.get("starts_at", iso(event.starts_at)), "starts_at")
-            event.ends_at = parse_dt(data.get("ends_at", iso(event.ends_at)), "ends_at")
-            _check_times(s, event)
-            if any(sl.starts_at < event.starts_at or sl.ends_at > event.ends_at for sl in event.slots):
-                raise ApiError("slot_outside_event")
-            clashes = clash_errors(s, event)
-            if clashes:
-                raise ApiError(*clashes)
+            plan = _plan(data, event.kind, event.place_id, keep=event)
+            ops.reschedule_event(s, actor(), event, plan, utcnow())
         if "note" in data:
-            event.note = data["note"]
+            ops.set_event_note(s, actor(), event, data["note"])
         if "status" in data:
-            _change_status(s, event, need(data, "status"))
+            ops.change_event_status(s, actor(), event, need(data, "status"), utcnow())
         s.commit()
         s.refresh(event)
         return jsonify(event_json(event))
-
-
-def _change_status(s, event: ev.SupportEvent, new: str) -> None:
-    if new == event.status:
-        return
-    if new not in ev.TRANSITIONS.get(event.status, ()):
-        raise ApiError("bad_transition", field="status")
-    if new == ev.APPROVED and not event.place.approved_by_city:
-        raise ApiError("place_not_approved")
-    if new == ev.OPEN:
-        problems = staffing_errors(s, event)
-        if problems:
-            raise ApiError(*problems)
-        if event.starts_at <= utcnow():
-            raise ApiError("in_the_past")
-    if new == ev.CANCELLED:
-        _cancel_bookings(s, event)
-    event.status = new
-
-
-def _cancel_bookings(s, event: ev.SupportEvent) -> None:
-    """An event called off: every booking is cancelled and its resident told."""
-    now = utcnow()
-    for booking in s.scalars(
-        select(Booking).where(Booking.event_id == event.id, Booking.status == ACTIVE)
-    ):
-        cancel_booking(s, booking, now)
-        reply = Reply("bookings/event_cancelled", views.booking_context(booking))
-        notify(s, booking.resident_id, [reply], source="event_cancelled")
-
-
-def _add_slot(s, event: ev.SupportEvent, raw: Any, field: str) -> ev.Slot:
-    if not isinstance(raw, dict):
-        raise ApiError("bad_value", field=field)
-    start = parse_dt(need(raw, "starts_at", object), f"{field}.starts_at")
-    end = parse_dt(need(raw, "ends_at", object), f"{field}.ends_at")
-    capacity = need(raw, "capacity", int)
-    if capacity < 1:
-        raise ApiError("bad_value", field=f"{field}.capacity")
-    if end <= start:
-        raise ApiError("ends_before_start", field=field)
-    if start < event.starts_at or end > event.ends_at:
-        raise ApiError("slot_outside_event", field=field)
-    slot = ev.Slot(event_id=event.id, starts_at=start, ends_at=end, capacity=capacity, booked=0)
-    s.add(slot)
-    s.flush()
-    return slot
 
 
 @bp.get("/events/<int:event_id>/slots")
@@ -241,29 +186,24 @@ def slots_list(event_id: int):
 
 @bp.post("/events/<int:event_id>/slots")
 def slots_create(event_id: int):
-    data = body()
+    spec = _slot_spec(body(), "slot")
     with uow() as s:
         event = get_or_404(s, ev.SupportEvent, event_id)
-        if event.status in (ev.DONE, ev.CANCELLED):
-            raise ApiError("bad_transition")
-        slot = _add_slot(s, event, data, "slot")
+        try:
+            slot = ops.add_slot(s, actor(), event, spec)
+        except RuleViolation as exc:
+            raise ApiError(*exc.codes, field=exc.field or "slot") from None
         s.commit()
         return jsonify(slot_json(slot)), 201
 
 
 @bp.patch("/slots/<int:slot_id>")
 def slots_update(slot_id: int):
-    data = body()
-    capacity = need(data, "capacity", int)
+    capacity = need(body(), "capacity", int)
     with uow() as s:
         slot = get_or_404(s, ev.Slot, slot_id)
         if capacity < 1:
             raise ApiError("bad_value", field="capacity")
-        # Conditional, like reserve: a booking landing meanwhile is never squeezed out.
-        if not ev.set_capacity(s, slot_id, capacity):
-            raise ApiError("capacity_below_booked", field="capacity")
-        if slot.places_left > 0:
-            views.offer_freed_place(s, slot.event, utcnow())
+        ops.set_slot_capacity(s, actor(), slot, capacity, utcnow())
         s.commit()
         return jsonify(slot_json(slot))
-

@@ -11,16 +11,18 @@ from sqlalchemy import select
 from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import console_schedule as sched
+from handlers import schedule_ops as ops
+from handlers import visit_ops
 from handlers.booking_views import area_name
+from handlers.schedule_ops import Actor
 from models import events as ev
 from models import visits as vr
-from models.approvals import EVENT, VISIT_REQUEST, approvals_of, record_approval
-from models.audit import audit
+from models.approvals import EVENT, VISIT_REQUEST, approvals_of
 from models.base import utcnow
 from models.db import db
 from models.permissions import APPROVE, EDIT_SCHEDULE, REVEAL_PERSONAL, VIEW_SCHEDULE
 from models.places import HOME, list_places
-from models.staff import RuleViolation, assign, event_assignments, list_staff
+from models.staff import RuleViolation, event_assignments, list_staff
 from scheduler.business_calendar import JST
 
 VIEWS = ("month", "week", "day")
@@ -126,13 +128,12 @@ def event_new():
     f, errors = sched.parse_form(request.form)
     if errors:
         return _form_page(f, errors, status=422)
-    with db.unit_of_work() as s:
-        result = sched.create_event(s, f, utcnow())
-        if isinstance(result, dict):
-            return _form_page(f, result, status=422)
-        audit(s, actor(), "create", f"event:{result.id}")
-        event_id = result.id
-        s.commit()
+    try:
+        with db.unit_of_work() as s:
+            event_id = sched.create_from_form(s, _actor(), f, utcnow()).id
+            s.commit()
+    except RuleViolation as refused:
+        return _form_page(f, sched.errors_by_field(refused.codes), status=422)
     flash("event_saved")
     return redirect(url_for("console.event", event_id=event_id))
 
@@ -142,26 +143,19 @@ def event_new():
 def event(event_id: int):
     if request.method == "GET":
         with db.reader() as s:
-            found = s.get(ev.SupportEvent, event_id)
-            if found is None:
-                abort(404)
-            f = sched.form_of(found)
+            f = sched.form_of(_event_or_404(s, event_id))
         return _form_page(f, {}, event=event_id)
     if not can(EDIT_SCHEDULE):
         abort(403)
     f, errors = sched.parse_form(request.form)
     if errors:
         return _form_page(f, errors, event=event_id, status=422)
-    with db.unit_of_work() as s:
-        found = s.get(ev.SupportEvent, event_id)
-        if found is None:
-            abort(404)
-        result = sched.update_event(s, found, f, utcnow())
-        if isinstance(result, dict):
-            s.rollback()
-            return _form_page(f, result, event=event_id, status=422)
-        audit(s, actor(), "update", f"event:{event_id}")
-        s.commit()
+    try:
+        with db.unit_of_work() as s:
+            sched.update_from_form(s, _actor(), _event_or_404(s, event_id), f, utcnow())
+            s.commit()
+    except RuleViolation as refused:
+        return _form_page(f, sched.errors_by_field(refused.codes), event=event_id, status=422)
     flash("event_saved")
     return redirect(url_for("console.event", event_id=event_id))
 
@@ -172,20 +166,12 @@ def event_status(event_id: int):
     new = request.form.get("status", "")
     if not can(APPROVE if new == ev.APPROVED else EDIT_SCHEDULE):
         abort(403)
-    with db.unit_of_work() as s:
-        found = s.get(ev.SupportEvent, event_id)
-        if found is None:
-            abort(404)
-        errors = sched.change_status(s, found, new, utcnow())
-        if errors:
-            s.rollback()
-            f = sched.form_of(found)
-            return _form_page(f, {"status": errors}, event=event_id, status=422)
-        if new == ev.APPROVED:
-            record_approval(s, EVENT, event_id, staff_id=g.account.staff_id,
-                            login=g.account.login, now=utcnow())  # fmt: skip
-        audit(s, actor(), f"status:{new}", f"event:{event_id}")
-        s.commit()
+    try:
+        with db.unit_of_work() as s:
+            ops.change_event_status(s, _actor(), _event_or_404(s, event_id), new, utcnow())
+            s.commit()
+    except RuleViolation as refused:
+        return _event_page_refused(event_id, {"status": refused.codes})
     flash("event_approved" if new == ev.APPROVED else "status_changed")
     return redirect(url_for("console.event", event_id=event_id))
 
@@ -195,19 +181,14 @@ def event_status(event_id: int):
 def event_assign(event_id: int):
     raw = request.form.get("staff_id", "")
     role = request.form.get("role", "")
-    with db.unit_of_work() as s:
-        found = s.get(ev.SupportEvent, event_id)
-        if found is None or not raw.isdigit():
-            abort(404 if found is None else 400)
-        try:
-            assign(s, int(raw), found, role)
-        except RuleViolation as err:
-            s.rollback()
-            with db.reader() as r:
-                f = sched.form_of(r.get(ev.SupportEvent, event_id))
-            return _form_page(f, {}, event=event_id, status=422, assign_errors=err.codes)
-        audit(s, actor(), "assign", f"event:{event_id}", f"staff:{raw} as {role}")
-        s.commit()
+    if not raw.isdigit():
+        abort(400)
+    try:
+        with db.unit_of_work() as s:
+            ops.assign_staff(s, _actor(), _event_or_404(s, event_id), int(raw), role)
+            s.commit()
+    except RuleViolation as refused:
+        return _event_page_refused(event_id, {}, assign_errors=refused.codes)
     flash("staff_assigned")
     return redirect(url_for("console.event", event_id=event_id))
 
@@ -230,19 +211,16 @@ def visit_requests(errors=None, status=200):
 @bp.route("/visit-requests/<int:request_id>/propose", methods=["POST"])
 @require(EDIT_SCHEDULE)
 def visit_propose(request_id: int):
-    form = request.form
-    with db.unit_of_work() as s:
-        req = s.get(vr.VisitRequest, request_id)
-        if req is None:
-            abort(404)
-        errors = sched.propose_visit(
-            s, req, form.get("day", ""), form.get("start", ""), form.get("minutes", "60"), utcnow()
-        )
-        if errors:
-            s.rollback()
-            return visit_requests(errors={request_id: errors}, status=422)
-        audit(s, actor(), "propose", f"visit_request:{request_id}")
-        s.commit()
+    when = sched.parse_proposal(request.form)
+    if isinstance(when, str):
+        return visit_requests(errors={request_id: [when]}, status=422)
+    try:
+        with db.unit_of_work() as s:
+            req = _request_or_404(s, request_id)
+            visit_ops.propose_visit(s, _actor(), req, *when, utcnow())
+            s.commit()
+    except RuleViolation as refused:
+        return visit_requests(errors={request_id: refused.codes}, status=422)
     flash("proposal_sent")
     return redirect(url_for("console.visit_requests"))
 
@@ -250,16 +228,40 @@ def visit_propose(request_id: int):
 @bp.route("/visit-requests/<int:request_id>/approve", methods=["POST"])
 @require(APPROVE)
 def visit_approve(request_id: int):
-    with db.unit_of_work() as s:
-        req = s.get(vr.VisitRequest, request_id)
-        if req is None:
-            abort(404)
-        errors = sched.approve_request(req)
-        if errors:
-            s.rollback()
-            return visit_requests(errors={request_id: errors}, status=422)
-        record_approval(s, VISIT_REQUEST, request_id, staff_id=g.account.staff_id,
-                        login=g.account.login, now=utcnow())  # fmt: skip
-        s.commit()
+    try:
+        with db.unit_of_work() as s:
+            visit_ops.approve_visit(s, _actor(), _request_or_404(s, request_id), utcnow())
+            s.commit()
+    except RuleViolation as refused:
+        return visit_requests(errors={request_id: refused.codes}, status=422)
     flash("request_approved")
     return redirect(url_for("console.visit_requests"))
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _actor() -> Actor:
+    """The signed-in staff member, for the audit log and recorded approvals."""
+    return Actor(actor(), staff_id=g.account.staff_id, login=g.account.login)
+
+
+def _event_or_404(s, event_id: int) -> ev.SupportEvent:
+    found = s.get(ev.SupportEvent, event_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _request_or_404(s, request_id: int) -> vr.VisitRequest:
+    found = s.get(vr.VisitRequest, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _event_page_refused(event_id: int, errors: dict, assign_errors=None):
+    """The event page again, as it stands after the rollback, with the refusal on it."""
+    with db.reader() as r:
+        f = sched.form_of(_event_or_404(r, event_id))
+    return _form_page(f, errors, event=event_id, status=422, assign_errors=assign_errors)

@@ -9,6 +9,7 @@ only with Polly/Google voices, which support it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather, Record, Say, VoiceResponse
@@ -25,13 +26,24 @@ RECORD_MAX_SECONDS = 120
 DIAL_TIMEOUT = 20
 
 
+# Marks that read badly aloud, as a safety net under the .voice.txt variants:
+# bullets and arrows become pauses; URLs are dropped (they cannot be heard).
+_URL = re.compile(r"https?://\S+")
+_PAUSES = str.maketrans({"\u25b6": "\u3001", "\u30fb": "\u3001", "\u25cf": "\u3001",
+                         "\u25a0": "\u3001", "\u2192": "\u3001"})  # fmt: skip
+
+
+def for_speech(text: str) -> str:
+    return _URL.sub("", text).translate(_PAUSES)
+
+
 @dataclass(frozen=True)
 class Voice:
     name: str
     rate: str
 
     def say(self, parent, text: str) -> None:
-        text = " ".join(text.split())[:MAX_SAY]
+        text = " ".join(for_speech(text).split())[:MAX_SAY]
         if not text:
             return
         say = Say(voice=self.name, language=LANGUAGE)

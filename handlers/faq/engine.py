@@ -16,6 +16,10 @@ confidence is a logistic function of the best score and the margin over the
 second topic and over the out-of-scope pseudo-topic (``data/calibration.yaml``,
 fitted by ``bench/faq_calibrate.py``). Each topic also has a description (its
 key facts); the cosine of the question's words with it adds a small score.
+
+The best few topics are then re-ranked by what the question asks (its last
+clause and its question cues, see ``handlers.faq.rerank``) before the
+confidence is computed.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from handlers.faq import knowledge as kb
+from handlers.faq import rerank
 from handlers.faq.normalize import fold_reading, fold_surface, normalize_text
 from handlers.faq.tokenize import tokenize
 
@@ -120,9 +125,16 @@ def features(v: Views) -> dict[str, dict[str, float]]:
 class FaqEngine:
     """Built once per process from the knowledge base; ``predict`` is pure and fast."""
 
-    def __init__(self, knowledge: kb.Knowledge, settings: Settings) -> None:
+    def __init__(self, knowledge: kb.Knowledge, settings: Settings,
+                 reranker: rerank.Reranker | None | bool = True) -> None:
         self.knowledge = knowledge
         self.settings = settings
+        if reranker is True:  # the trained one, if it was trained on this knowledge base
+            model = rerank.Reranker.load()
+            fresh = model is not None and model.trained_on == rerank.data_hash(
+                kb.knowledge_path())
+            reranker = model if fresh else None
+        self.reranker: rerank.Reranker | None = reranker or None
         self._titles = {t.id: t.title for t in knowledge.topics}
         self._labels: list[str] = []  # topic id per document
         raw_docs: list[dict[str, dict[str, float]]] = []
@@ -135,6 +147,7 @@ class FaqEngine:
             raw_docs.append(features(views(example)))
         self._idf = self._fit_idf(raw_docs)
         docs = [self._vector(d) for d in raw_docs]
+        self._docs = docs
         self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vec in enumerate(docs):
             for key, val in vec.items():
@@ -182,8 +195,10 @@ class FaqEngine:
                 sums[label][k] += x
         total = sum(self.settings.weights.values())
         out: dict[str, dict[str, float]] = {}
+        self._centroid_norms: dict[str, float] = {}
         for label, vec in sums.items():
             norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+            self._centroid_norms[label] = norm
             out[label] = {k: x * math.sqrt(total) / norm for k, x in vec.items()}
         return out
 
@@ -206,9 +221,50 @@ class FaqEngine:
         return out
 
     # --- querying ---------------------------------------------------------
-    def raw_scores(self, text: str) -> dict[str, float]:
-        """Uncalibrated score per topic (and the out-of-scope pseudo-topic)."""
+    def raw_scores(self, text: str, *, exclude: int | None = None,
+                   reranked: bool = True) -> dict[str, float]:
+        """Uncalibrated score per topic (and the out-of-scope pseudo-topic).
+
+        ``exclude`` leaves one knowledge-base example out (for training the
+        re-ranker); ``reranked=False`` gives the retrieval scores alone.
+        """
         v = views(text)
+        scores = self._scores(v, exclude)
+        if reranked and self.reranker is not None:
+            self._rerank(text, v, scores, exclude)
+        return scores
+
+    def rerank_inputs(self, text: str, scores: dict[str, float], top_k: int,
+                      exclude: int | None = None, whole: Views | None = None,
+                      ) -> tuple[list[str], list[dict[str, float]]]:
+        """The top topics by ``scores`` and the re-ranker's features of each."""
+        top = sorted((t for t in scores if t != kb.OUT_OF_SCOPE),
+                     key=lambda t: scores[t], reverse=True)[:top_k]
+        parts = rerank.clauses(text)
+        focus_scores = None
+        tail = " ".join(parts)
+        if len(parts) > 1:
+            surface = (whole or views(text)).surface
+            for i in range(len(parts) - 1, -1, -1):
+                fv = views(parts[i])
+                if fv.words:
+                    tail = " ".join(parts[i:])
+                    if fv.surface != surface:
+                        focus_scores = self._scores(fv, exclude, top)
+                    break
+        return top, rerank.candidate_features(top, focus_scores, rerank.cues(tail))
+
+    def _rerank(self, text: str, v: Views, scores: dict[str, float],
+                exclude: int | None) -> None:
+        model = self.reranker
+        assert model is not None
+        top, feats = self.rerank_inputs(text, scores, model.top_k, exclude, v)
+        for topic, f in zip(top, feats, strict=True):
+            scores[topic] += rerank.correction(model, f)
+
+    def _scores(self, v: Views, exclude: int | None = None,
+                labels: list[str] | None = None) -> dict[str, float]:
+        """Retrieval score of each of ``labels`` (default: every topic and out-of-scope)."""
         raw = features(v)
         q = self._vector(raw)
         qw = self._word_vector(raw["w"]) if self._descriptions else {}
@@ -216,6 +272,10 @@ class FaqEngine:
         for key, qx in q.items():
             for doc, dx in self._index.get(key, ()):
                 sims[doc] += qx * dx
+        left_out = None
+        if exclude is not None:
+            sims.pop(exclude, None)
+            left_out = self._labels[exclude]
         best: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for doc, sim in sims.items():
             pair = best[self._labels[doc]]
@@ -229,10 +289,12 @@ class FaqEngine:
             if (surface and surface in v.surface) or (reading and reading in v.reading):
                 boosts[topic] += 1
         scores: dict[str, float] = {}
-        for label in self._candidates:
+        for label in labels if labels is not None else self._candidates:
             b1, b2 = best.get(label, (0.0, 0.0))
             centroid = self._centroids.get(label, {})
             c = sum(qx * centroid.get(k, 0.0) for k, qx in q.items()) if centroid else 0.0
+            if label == left_out:
+                c = self._centroid_without(q, label, c, exclude)
             desc = self._descriptions.get(label)
             d = sum(x * desc.get(k, 0.0) for k, x in qw.items()) if desc else 0.0
             scores[label] = (
@@ -243,6 +305,20 @@ class FaqEngine:
                 + st.keyword_boost * min(boosts.get(label, 0), st.keyword_cap)
             )
         return scores
+
+    def _centroid_without(self, q: dict[str, float], label: str, c: float,
+                          exclude: int | None) -> float:
+        """The centroid cosine as if example ``exclude`` were not in the topic."""
+        total = math.sqrt(sum(self.settings.weights.values()))
+        norm = self._centroid_norms[label]
+        centroid = self._centroids[label]
+        doc = self._docs[exclude] if exclude is not None else {}
+        # centroid = sum * total / norm; sum' = sum - doc
+        dot_doc = sum(x * centroid.get(k, 0.0) for k, x in doc.items()) * norm / total
+        sq = sum(x * x for x in doc.values())
+        norm2 = math.sqrt(max(1e-12, norm * norm - 2 * dot_doc + sq))
+        qd = sum(qx * doc.get(k, 0.0) for k, qx in q.items())
+        return (c * norm / total - qd) * total / norm2
 
     def confidence(self, top: float, second: float, oos: float) -> float:
         """sigmoid(a*top + b*(top - second topic) + d*(top - out-of-scope) + c)."""

@@ -1,7 +1,7 @@
-"""Defect notice (不備): a resident got a notice that their application is defective.
+"""Defect notice (fubi): a resident got a notice that their application is defective.
 
 One flow for LINE, SMS and the phone, started by the menu value
-``menu:defect`` (phone key 4) or by words like 「不備の通知が来た」
+``menu:defect`` (phone key 4) or by trigger words ("a defect notice came")
 (``handlers.defects.route``). Never asks for a My Number or an application
 id: we match by the resident already linked to an application record (or
 whose phone is on it), else by name in kana and the event where they applied.

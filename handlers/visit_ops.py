@@ -1,0 +1,98 @@
+"""Visit-request operations shared by the staff API and the console.
+
+Same contract as ``handlers.schedule_ops``: session, actor, inputs, ``now``;
+the rules of ``models.visits.REQUEST_TRANSITIONS`` are followed to the letter
+(a status is never "changed" to itself unless the table allows it); refusals
+are one ``RuleViolation`` with the API's codes; the resident hears of a
+proposed date and of a scheduled visit through the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from handlers import booking_views as views
+from handlers.booking_rules import IN_THE_PAST
+from handlers.contract import Reply
+from handlers.notify import notify
+from handlers.schedule_ops import BAD_TRANSITION, Actor, record_approval_by, refuse_if
+from handlers.visit_notices import tell_proposed
+from models import visits as vr
+from models.approvals import VISIT_REQUEST
+from models.audit import audit
+from models.events import APPROVED, OPEN, VISIT, SupportEvent
+from models.staff import RuleViolation
+from scheduler.business_calendar import validate_visit_window
+
+PROPOSAL_NOT_ACCEPTED, NEEDS_VISIT_EVENT = "proposal_not_accepted", "needs_visit_event"
+
+
+def _require_move(request: vr.VisitRequest, new: str) -> None:
+    if not vr.can_move(request.status, new):
+        raise RuleViolation(BAD_TRANSITION, field="status")
+
+
+def _audit(session: Session, actor: Actor, action: str, request: vr.VisitRequest) -> None:
+    audit(session, actor.name, action, f"visit_request:{request.id}")
+
+
+def propose_visit(
+    session: Session, actor: Actor, request: vr.VisitRequest, starts_at: datetime,
+    ends_at: datetime, now: datetime,
+) -> vr.VisitProposal:  # fmt: skip
+    """A date on a business day, in business hours; the resident answers in chat."""
+    if starts_at <= now:
+        raise RuleViolation(IN_THE_PAST, field="starts_at")
+    refuse_if(validate_visit_window(starts_at, ends_at))
+    _require_move(request, vr.PROPOSED)
+    proposal = vr.propose(session, request, starts_at, ends_at, now)
+    tell_proposed(session, proposal)
+    _audit(session, actor, "propose", request)
+    return proposal
+
+
+def approve_visit(
+    session: Session, actor: Actor, request: vr.VisitRequest, now: datetime
+) -> vr.VisitRequest:
+    """The city approves a visit whose date the resident accepted."""
+    _require_move(request, vr.APPROVED)
+    if not any(p.status == vr.ACCEPTED for p in request.proposals):
+        raise RuleViolation(PROPOSAL_NOT_ACCEPTED)
+    request.status = vr.APPROVED
+    record_approval_by(session, actor, VISIT_REQUEST, request.id, now)
+    _audit(session, actor, "status:approved", request)
+    return request
+
+
+def schedule_visit(
+    session: Session, actor: Actor, request: vr.VisitRequest, event_id: int | None, now: datetime
+) -> vr.VisitRequest:
+    """Fix the visit on an approved or open visit event; the resident is told when."""
+    _require_move(request, vr.SCHEDULED)
+    event = session.get(SupportEvent, event_id) if event_id else None
+    if event is None or event.kind != VISIT or event.status not in (APPROVED, OPEN):
+        raise RuleViolation(NEEDS_VISIT_EVENT, field="event_id")
+    request.event_id = event.id
+    context = {"w": views.when(event.starts_at, event.ends_at), "number": request.id}
+    reply = Reply("bookings/visit_scheduled", context)
+    notify(session, request.resident_id, [reply], source="visit_scheduled")
+    request.status = vr.SCHEDULED
+    _audit(session, actor, "status:scheduled", request)
+    return request
+
+
+def change_request_status(
+    session: Session, actor: Actor, request: vr.VisitRequest, new: str, now: datetime,
+    event_id: int | None = None,
+) -> vr.VisitRequest:  # fmt: skip
+    """Any status change; approving and scheduling carry their own rules."""
+    if new == vr.APPROVED:
+        return approve_visit(session, actor, request, now)
+    if new == vr.SCHEDULED:
+        return schedule_visit(session, actor, request, event_id, now)
+    _require_move(request, new)
+    request.status = new
+    _audit(session, actor, f"status:{new}", request)
+    return request
