@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0562f3c231d9
+Revision ID: a458028447c0
 Revises: 
-Create Date: 2026-11-25 22:16:23.806791
+Create Date: 2026-11-25 23:48:21.728263
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import models.base
 
 
-revision: str = '0562f3c231d9'
+revision: str = 'a458028447c0'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -314,6 +314,33 @@ def upgrade() -> None:
     with op.batch_alter_table('transcript', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transcript_resident_id'), ['resident_id'], unique=False)
 
+    op.create_table('application_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('name', models.base.EncryptedText(), nullable=False),
+    sa.Column('name_kana', models.base.EncryptedText(), nullable=True),
+    sa.Column('name_key', sa.String(length=64), nullable=True),
+    sa.Column('contact_phone', models.base.EncryptedText(), nullable=True),
+    sa.Column('phone_key', sa.String(length=64), nullable=True),
+    sa.Column('application_id', models.base.EncryptedText(), nullable=True),
+    sa.Column('application_key', sa.String(length=64), nullable=True),
+    sa.Column('my_number', models.base.EncryptedText(), nullable=True),
+    sa.Column('consultations', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=80), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['support_events.id'], name=op.f('fk_application_records_event_id_support_events')),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_application_records_resident_id_residents'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_application_records'))
+    )
+    with op.batch_alter_table('application_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_records_application_key'), ['application_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_records_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_records_name_key'), ['name_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_records_phone_key'), ['phone_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_records_resident_id'), ['resident_id'], unique=False)
+
     op.create_table('assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -415,6 +442,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bookings_status'), ['status'], unique=False)
         batch_op.create_index('uq_bookings_active_resident_event', ['resident_id', 'event_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
+    op.create_table('defect_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('detail', models.base.EncryptedText(), nullable=True),
+    sa.Column('found_on', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_contact_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('inquiry_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=80), nullable=False),
+    sa.Column('opened_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['record_id'], ['application_records.id'], name=op.f('fk_defect_cases_record_id_application_records'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_defect_cases_resident_id_residents'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_defect_cases'))
+    )
+    with op.batch_alter_table('defect_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_defect_cases_next_contact_at'), ['next_contact_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_defect_cases_reason'), ['reason'], unique=False)
+        batch_op.create_index(batch_op.f('ix_defect_cases_record_id'), ['record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_defect_cases_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_defect_cases_status'), ['status'], unique=False)
+
     op.create_table('visit_proposals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -431,16 +485,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_visit_proposals_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_proposals_status'), ['status'], unique=False)
 
+    op.create_table('defect_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('direction', sa.String(length=4), nullable=False),
+    sa.Column('channel', sa.String(length=12), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('attempt_no', sa.Integer(), nullable=True),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('callback_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('note', models.base.EncryptedText(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['defect_cases.id'], name=op.f('fk_defect_contacts_case_id_defect_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_defect_contacts'))
+    )
+    with op.batch_alter_table('defect_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_defect_contacts_case_id'), ['case_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('defect_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_defect_contacts_case_id'))
+
+    op.drop_table('defect_contacts')
     with op.batch_alter_table('visit_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_proposals_status'))
         batch_op.drop_index(batch_op.f('ix_visit_proposals_request_id'))
 
     op.drop_table('visit_proposals')
+    with op.batch_alter_table('defect_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_defect_cases_status'))
+        batch_op.drop_index(batch_op.f('ix_defect_cases_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_defect_cases_record_id'))
+        batch_op.drop_index(batch_op.f('ix_defect_cases_reason'))
+        batch_op.drop_index(batch_op.f('ix_defect_cases_next_contact_at'))
+
+    op.drop_table('defect_cases')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('uq_bookings_active_resident_event', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_bookings_status'))
@@ -471,6 +555,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignments_event_id'))
 
     op.drop_table('assignments')
+    with op.batch_alter_table('application_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_records_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_application_records_phone_key'))
+        batch_op.drop_index(batch_op.f('ix_application_records_name_key'))
+        batch_op.drop_index(batch_op.f('ix_application_records_event_id'))
+        batch_op.drop_index(batch_op.f('ix_application_records_application_key'))
+
+    op.drop_table('application_records')
     with op.batch_alter_table('transcript', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transcript_resident_id'))
 
