@@ -239,7 +239,7 @@ def due_cases(session: Session, now: datetime, limit: int = 100) -> list[DefectC
             )
             .order_by(DefectCase.next_contact_at, DefectCase.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=DefectCase)
         )
     )
 
