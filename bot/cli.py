@@ -81,7 +81,8 @@ def outbox_deliver() -> None:
 
 
 def register(app: Flask) -> None:
+    from bot.cli_data import data_cli
     from bot.cli_faq import faq_cli
 
-    for group in (db_cli, keys_cli, line_cli, outbox_cli, faq_cli):
+    for group in (db_cli, keys_cli, line_cli, outbox_cli, faq_cli, data_cli):
         app.cli.add_command(group)

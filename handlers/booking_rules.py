@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from models.city import city
 from models.events import VENUE, VISIT
@@ -47,13 +51,20 @@ OUTSIDE_VENUE_HOURS, ENDS_BEFORE_START, SPANS_DAYS = (
 PLACE_KIND_MISMATCH = "place_kind_mismatch"
 PLACES_FOR = {VENUE: (VENUE_PLACE,), VISIT: (FACILITY, HOME)}
 
-# Counter words a resident may type after a number (nin, mei, in kanji and kana);
-# code points, as this is no text to translate.
-COUNTERS = ("\u4eba", "\u540d", "\u306b\u3093", "\u3081\u3044")
+WORDS = Path(__file__).parent / "data" / "booking_words.yaml"
 _DIGITS = re.compile(r"[0-9]+")
 _PHONE = re.compile(r"0[0-9]{9,10}")
 _PICKER_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _PICKER_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, Any]:
+    """Counter words and phone separators a resident may type (booking_words.yaml)."""
+    with open(WORDS, encoding="utf-8") as fh:
+        words = yaml.safe_load(fh)
+    return {"counters": tuple(words["counters"]),
+            "phone_separators": frozenset(words["phone_separators"])}  # fmt: skip
 
 
 def limits() -> dict[str, Any]:
@@ -63,7 +74,7 @@ def limits() -> dict[str, Any]:
 def parse_count(raw: str | None, lo: int, hi: int) -> int | str:
     """A whole number in [lo, hi] from a button value or typed text (full-width too)."""
     folded = unicodedata.normalize("NFKC", raw or "").strip()
-    for suffix in COUNTERS:
+    for suffix in _words()["counters"]:
         folded = folded.removesuffix(suffix).strip()
     if not folded or len(folded) > 6 or not _DIGITS.fullmatch(folded):
         return NOT_A_NUMBER
@@ -78,7 +89,8 @@ def parse_count(raw: str | None, lo: int, hi: int) -> int | str:
 def parse_phone(raw: str | None) -> str | str:
     """A Japanese phone number as digits (10 or 11, leading 0), or BAD_PHONE."""
     folded = unicodedata.normalize("NFKC", raw or "")
-    digits = "".join(ch for ch in folded if ch not in " -()\u2010\u2212\u30fc\t")
+    separators = _words()["phone_separators"]
+    digits = "".join(ch for ch in folded if ch not in separators)
     if folded.startswith("+81"):
         digits = "0" + digits[3:]
     return digits if _PHONE.fullmatch(digits) else BAD_PHONE

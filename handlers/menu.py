@@ -6,12 +6,18 @@ from handlers.contract import Choice, Reply
 from handlers.text import label
 
 # (label macro, value). Values are what LINE postbacks, the rich menu and
-# phone keys send; flows are looked up in MENU_FLOWS.
+# phone keys send; flows are looked up in MENU_FLOWS. "menu:defect" is not in
+# MENU_FLOWS: handlers.defects.route starts that flow (it also takes the
+# trigger words and the buttons under a defect notice). The phone reads its
+# own keypad layout of these items (handlers.phone.phone_main_menu, key 4 =
+# defect); the rich menu keeps its six tiles and reaches this item through
+# its "menu" tile.
 MAIN_MENU = (
     ("venue", "menu:venue"),
     ("visit", "menu:visit"),
     ("faq", "menu:faq"),
     ("bookings", "menu:bookings"),
+    ("defect", "menu:defect"),
     ("person", "g:person"),
 )
 MENU_FLOWS = {

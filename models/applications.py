@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, or_, select
+from sqlalchemy import ForeignKey, Integer, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from handlers.redact import is_my_number
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from models.events import SupportEvent
+
 APPLICATION_ID_DIGITS = 23
+MAX_CONSULTATIONS = 100
+MAX_NAME = 100
 
 
 class RecordError(ValueError):
@@ -75,6 +81,19 @@ class ApplicationRecord(Base):
         self.application_id = digits or None
         self.application_key = crypto.lookup_hash(digits) if digits else None
 
+    def set_name(self, raw: str | None) -> None:
+        name = (raw or "").strip()
+        if not name:
+            raise RecordError("missing_field", "name")
+        if len(name) > MAX_NAME:
+            raise RecordError("bad_value", "name")
+        self.name = name
+
+    def set_consultations(self, n: int) -> None:
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_CONSULTATIONS:
+            raise RecordError("bad_value", "consultations")
+        self.consultations = n
+
     def set_my_number(self, raw: str | None) -> None:
         digits = _digits(raw)
         if raw and not is_my_number(digits):
@@ -113,21 +132,57 @@ def e164(raw: str | None) -> str | None:
     return "+81" + digits[1:]
 
 
-_SMALL_TO_PLAIN = str.maketrans({"\u30fb": "", "\u3000": "", " ": ""})
+# Separators people put inside a name: KATAKANA MIDDLE DOT, IDEOGRAPHIC SPACE, space.
+_SEPARATORS = str.maketrans({"\u30fb": "", "\u3000": "", " ": ""})
+HIRAGANA = (0x3041, 0x3096)  # small A .. small KE
+KATAKANA = (0x30A1, 0x30FC)  # small A .. PROLONGED SOUND MARK
+HIRAGANA_TO_KATAKANA = 0x60  # the two blocks are parallel
 
 
 def normalize_kana(raw: str | None) -> str | None:
     """Hiragana or katakana name → katakana without spaces; None if other script."""
-    text = unicodedata.normalize("NFKC", raw or "").translate(_SMALL_TO_PLAIN)
+    text = unicodedata.normalize("NFKC", raw or "").translate(_SEPARATORS)
     out = []
     for ch in text:
         code = ord(ch)
-        if 0x3041 <= code <= 0x3096:  # hiragana → katakana
-            ch = chr(code + 0x60)
-        if not (0x30A1 <= ord(ch) <= 0x30FC):
+        if HIRAGANA[0] <= code <= HIRAGANA[1]:
+            ch = chr(code + HIRAGANA_TO_KATAKANA)
+        if not (KATAKANA[0] <= ord(ch) <= KATAKANA[1]):
             return None
         out.append(ch)
     return "".join(out) or None
+
+
+def record_errors(
+    *,
+    name: str | None,
+    name_kana: str | None = None,
+    contact_phone: str | None = None,
+    application_id: str | None = None,
+    my_number: str | None = None,
+    consultations: int = 1,
+    resident_id: int | None = None,
+) -> list[RecordError]:
+    """Every rule a new record's fields break (empty: it may be stored).
+
+    A form shows them all at once; ``create_record`` stores without asking.
+    A record needs a contact phone or a linked resident: someone to reach.
+    """
+    probe = ApplicationRecord()
+    checks = (
+        (probe.set_name, name), (probe.set_name_kana, name_kana),
+        (probe.set_contact_phone, contact_phone), (probe.set_application_id, application_id),
+        (probe.set_my_number, my_number), (probe.set_consultations, consultations),
+    )  # fmt: skip
+    errors = []
+    for setter, value in checks:
+        try:
+            setter(value)
+        except RecordError as err:
+            errors.append(err)
+    if not contact_phone and resident_id is None:
+        errors.append(RecordError("missing_field", "contact_phone"))
+    return errors
 
 
 # -- data access -------------------------------------------------------------------------
@@ -146,10 +201,9 @@ def create_record(
     consultations: int = 1,
     resident_id: int | None = None,
 ) -> ApplicationRecord:
-    record = ApplicationRecord(
-        event_id=event_id, name=name, created_by=created_by, consultations=consultations,
-        resident_id=resident_id,
-    )  # fmt: skip
+    record = ApplicationRecord(event_id=event_id, created_by=created_by, resident_id=resident_id)
+    record.set_name(name)
+    record.set_consultations(consultations)
     record.set_name_kana(name_kana)
     record.set_contact_phone(contact_phone)
     record.set_application_id(application_id)
@@ -213,3 +267,35 @@ def events_with_records(session: Session, since: datetime, until: datetime) -> l
             .order_by(SupportEvent.starts_at.desc())
         )
     )
+
+
+def records_of_event(session: Session, event_id: int) -> list[ApplicationRecord]:
+    return list(
+        session.scalars(
+            select(ApplicationRecord)
+            .where(ApplicationRecord.event_id == event_id)
+            .order_by(ApplicationRecord.id)
+        )
+    )
+
+
+def record_counts(session: Session, event_ids: list[int]) -> dict[int, int]:
+    """How many records each of these events has (events without any: absent)."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(ApplicationRecord.event_id, func.count(ApplicationRecord.id))
+        .where(ApplicationRecord.event_id.in_(event_ids))
+        .group_by(ApplicationRecord.event_id)
+    )
+    return {event_id: n for event_id, n in rows}
+
+
+def events_by_id(session: Session, event_ids: set[int] | list[int]) -> dict[int, SupportEvent]:
+    """The support events of some records, by id (for lists that show where they applied)."""
+    from models.events import SupportEvent
+
+    if not event_ids:
+        return {}
+    rows = session.scalars(select(SupportEvent).where(SupportEvent.id.in_(set(event_ids))))
+    return {e.id: e for e in rows}

@@ -34,3 +34,43 @@ def _load(path: str) -> CityConfig:
 
 def city() -> CityConfig:
     return _load(os.environ.get("CITY_CONFIG") or str(PROJECT_ROOT / "city.yaml"))
+
+
+# -- retention (models/retention.py, docs/privacy.md "Retention") ---------------------------
+
+# Days each kind of personal data is kept once nothing needs it any more; city.yaml
+# ``retention:`` overrides any of them. The comments in city.yaml give the reasons.
+RETENTION_DEFAULTS: dict[str, int] = {
+    "inbound_events": 30,
+    "outbox": 30,
+    "conversations": 30,
+    "inquiries": 365,
+    "transcript": 365,
+    "faq_review": 365,
+    "phone_calls": 90,
+    "bookings": 90,
+    "visit_requests": 90,
+    "applications": 400,
+    "residents": 365,
+    "sandbox": 7,
+}
+
+
+def retention_days() -> dict[str, int]:
+    """The retention periods, validated: a misspelt kind or a period that is not a
+    whole number of days >= 1 is an error, never a silent default."""
+    raw = city().get("retention") or {}
+    if not isinstance(raw, dict):
+        raise ValueError("city.yaml retention: expected a mapping of kind: days")
+    unknown = sorted(set(raw) - set(RETENTION_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"city.yaml retention: unknown kinds {unknown}; known: {sorted(RETENTION_DEFAULTS)}"
+        )
+    days = {**RETENTION_DEFAULTS, **raw}
+    for kind, value in days.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"city.yaml retention.{kind}: a whole number of days >= 1, not {value!r}"
+            )
+    return days

@@ -38,6 +38,7 @@ OPEN_STATUSES = (NEW, CONTACTED, ANSWERED, FIX_BOOKED, UNREACHABLE)
 AWAITING_CONTACT = (NEW, CONTACTED)  # the cadence runs for these
 CITY, JLIS, OWN_CHECK, RESIDENT = "city", "jlis", "own_check", "resident"
 SOURCES = (CITY, JLIS, OWN_CHECK, RESIDENT)
+STAFF_SOURCES = (CITY, JLIS, OWN_CHECK)  # what staff may name; "resident" is the bot's
 
 # ContactAttempt.channel / outcome
 CHANNELS = ("line", "sms", "callback", "phone", "resident", "staff")
@@ -53,6 +54,18 @@ OUTCOMES = (
     "note",
     "status",  # a status change, for the log
 )
+# What staff may log by hand (API and console); "answered" also moves the case on.
+STAFF_CHANNELS = ("phone", "staff", "line", "sms")
+STAFF_OUTCOMES = ("answered", "no_answer", "note")
+MAX_NOTE = 2000
+
+
+class CaseError(ValueError):
+    """An input a case cannot take; ``code`` is the API's error code, ``field`` the input."""
+
+    def __init__(self, code: str, field: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.code, self.field = code, field
 
 
 class IllegalTransition(ValueError):
@@ -170,9 +183,9 @@ def open_case(
 ) -> DefectCase:
     """A new case; its first contact is due on cadence day 0."""
     if reason not in reason_codes():
-        raise ValueError(f"unknown defect reason {reason!r}")
+        raise CaseError("bad_value", "reason")
     if source not in SOURCES:
-        raise ValueError(f"unknown defect source {source!r}")
+        raise CaseError("bad_value", "source")
     case = DefectCase(
         record_id=record.id if record else None,
         resident_id=resident_id if resident_id is not None else (record and record.resident_id),
@@ -300,3 +313,32 @@ def counts_by_status_and_reason(
         "by_reason": by_reason,
         "by_status_and_reason": matrix,
     }
+
+
+def list_cases(
+    session: Session, *, status: str | None = None, reason: str | None = None,
+    source: str | None = None, record_id: int | None = None,
+) -> list[DefectCase]:  # fmt: skip
+    """Cases, newest first, filtered by any of status, reason, source, record."""
+    query = select(DefectCase).order_by(DefectCase.id.desc())
+    for column, value in (
+        (DefectCase.status, status), (DefectCase.reason, reason),
+        (DefectCase.source, source), (DefectCase.record_id, record_id),
+    ):  # fmt: skip
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query))
+
+
+def open_cases_by_record(session: Session, record_ids: list[int]) -> dict[int, DefectCase]:
+    """The newest open case of each of these records (records without one: absent)."""
+    if not record_ids:
+        return {}
+    found: dict[int, DefectCase] = {}
+    for case in session.scalars(
+        select(DefectCase)
+        .where(DefectCase.record_id.in_(record_ids), DefectCase.status.in_(OPEN_STATUSES))
+        .order_by(DefectCase.id)
+    ):
+        found[case.record_id] = case  # a later one wins
+    return found

@@ -17,6 +17,7 @@ from flask import Flask
 from models.db import db
 from scheduler.jobs import CRON_JOBS, JOBS
 from scheduler.lock import ClockLock
+from scheduler.retention_jobs import CRON_JOBS as RETENTION_CRON_JOBS
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def configure(scheduler, app: Flask):
             coalesce=True,
             misfire_grace_time=seconds,
         )
-    for job_id, (func, fields) in CRON_JOBS.items():
+    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS}.items():
         scheduler.add_job(
             func,
             "cron",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -133,6 +133,14 @@ def need(data: dict[str, Any], name: str, kind: type | tuple = str) -> Any:
     if isinstance(value, bool) and kind is not bool:
         raise ApiError("bad_value", field=name)
     if not isinstance(value, kind):
+        raise ApiError("bad_value", field=name)
+    return value
+
+
+def need_one_of(data: dict[str, Any], name: str, allowed: Container[str]) -> str:
+    """A required string that must be one of ``allowed`` (else bad_value, naming the field)."""
+    value = need(data, name)
+    if value not in allowed:
         raise ApiError("bad_value", field=name)
     return value
 

@@ -9,12 +9,14 @@ Free text from staff (details, notes) is redacted before it is stored.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from bot.api import ApiError, body, bp, get_or_404, iso, need, uow
+from bot.api import ApiError, body, bp, get_or_404, iso, need, need_one_of, uow
+from bot.api.crud import listed, narrowed, viewed
 from handlers.redact import redact
 from models import defects as dc
 from models.applications import ApplicationRecord, RecordError, create_record
@@ -87,13 +89,8 @@ def _count(data: dict[str, Any]) -> int:
 @bp.get("/applications")
 def applications_list():
     query = select(ApplicationRecord).order_by(ApplicationRecord.id)
-    if request.args.get("event_id", "").isdigit():
-        query = query.where(ApplicationRecord.event_id == int(request.args["event_id"]))
-    with uow() as s:
-        rows = [record_json(r) for r in s.scalars(query)]
-        audit(s, g.api_actor, "view", "applications", f"{len(rows)} rows")
-        s.commit()
-        return jsonify(rows)
+    query = narrowed(query, ApplicationRecord, ids=("event_id",))
+    return listed(query, record_json, audited_as="applications")
 
 
 @bp.post("/applications")
@@ -125,11 +122,8 @@ def applications_create():
 
 @bp.get("/applications/<int:record_id>")
 def applications_get(record_id: int):
-    with uow() as s:
-        record = get_or_404(s, ApplicationRecord, record_id)
-        audit(s, g.api_actor, "view", f"application:{record_id}")
-        s.commit()
-        return jsonify(record_json(record))
+    return viewed(ApplicationRecord, record_id, record_json,
+                  audited_as=f"application:{record_id}")  # fmt: skip
 
 
 @bp.patch("/applications/<int:record_id>")
@@ -163,9 +157,7 @@ def applications_update(record_id: int):
 def applications_reveal(record_id: int):
     """One field in full, for a stated reason; always written to the audit log."""
     data = body()
-    field = need(data, "field")
-    if field not in ("application_id", "my_number"):
-        raise ApiError("bad_value", field="field")
+    field = need_one_of(data, "field", ("application_id", "my_number"))
     reason = _clean(need(data, "reason"), "reason")
     if not reason:
         raise ApiError("missing_field", field="reason")
@@ -181,17 +173,9 @@ def applications_reveal(record_id: int):
 
 @bp.get("/defects")
 def defects_list():
-    query = select(dc.DefectCase).order_by(dc.DefectCase.id)
-    for field in ("status", "reason", "source"):
-        if request.args.get(field):
-            query = query.where(getattr(dc.DefectCase, field) == request.args[field])
-    if request.args.get("record_id", "").isdigit():
-        query = query.where(dc.DefectCase.record_id == int(request.args["record_id"]))
-    with uow() as s:
-        rows = [case_json(c) for c in s.scalars(query)]
-        audit(s, g.api_actor, "view", "defects", f"{len(rows)} rows")
-        s.commit()
-        return jsonify(rows)
+    query = narrowed(select(dc.DefectCase).order_by(dc.DefectCase.id), dc.DefectCase,
+                     ids=("record_id",), values=("status", "reason", "source"))  # fmt: skip
+    return listed(query, case_json, audited_as="defects")
 
 
 @bp.get("/defects/counts")
@@ -224,11 +208,8 @@ def defects_create():
 
 @bp.get("/defects/<int:case_id>")
 def defects_get(case_id: int):
-    with uow() as s:
-        case = get_or_404(s, dc.DefectCase, case_id)
-        audit(s, g.api_actor, "view", f"defect:{case_id}")
-        s.commit()
-        return jsonify(case_json(case, contacts=True))
+    return viewed(dc.DefectCase, case_id, partial(case_json, contacts=True),
+                  audited_as=f"defect:{case_id}")  # fmt: skip
 
 
 @bp.patch("/defects/<int:case_id>")
@@ -251,9 +232,7 @@ def defects_update(case_id: int):
         if "detail" in data:
             case.detail = _clean(data["detail"], "detail")
         if "status" in data:
-            status = need(data, "status")
-            if status not in dc.STATUSES:
-                raise ApiError("bad_value", field="status")
+            status = need_one_of(data, "status", dc.STATUSES)
             try:
                 dc.transition(s, case, status, now=now, actor=g.api_actor,
                               note=_clean(data.get("note"), "note"))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import jsonify
@@ -110,8 +111,13 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Query filters of the lists; the {name} parameters come from the path itself.
+_DATE = {"type": "string", "format": "date"}
+_QUERY = {"from": _DT, "to": _DT, "since": _DATE, "until": _DATE}
+
+
 def _op(summary: str, schema: str | None, *, many: bool = False, body: str | None = None,
-        status: str = "200", params: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+        status: str = "200", query: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
     content: dict[str, Any] = {}
     if schema:
         shape = {"type": "array", "items": _ref(schema)} if many else _ref(schema)
@@ -121,105 +127,114 @@ def _op(summary: str, schema: str | None, *, many: bool = False, body: str | Non
         "responses": {status: {"description": "OK", **content}, **_ERRORS},
     }
     if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
-    if params:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    if query:
         op["parameters"] = [
-            {"name": p, "in": "path" if p.endswith("_id") else "query", "required": p.endswith("_id"),
-             "schema": _I if p.endswith("_id") else _S}
-            for p in params
+            {"name": q, "in": "query", "required": False,
+             "schema": _I if q.endswith("_id") else _QUERY.get(q, _S)}
+            for q in query
         ]  # fmt: skip
     return op
 
 
-PATHS: dict[str, Any] = {
-    "/places": {"get": _op("List places", "Place", many=True, params=["kind"]),
+def _with_path_params(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation names its path's ``{…_id}`` parameters (required whole numbers)."""
+    for path, ops in paths.items():
+        names = re.findall(r"{(\w+)}", path)
+        for op in ops.values():
+            given = [{"name": n, "in": "path", "required": True, "schema": _I} for n in names]
+            if given or "parameters" in op:
+                op["parameters"] = given + op.get("parameters", [])
+    return paths
+
+
+PATHS: dict[str, Any] = _with_path_params({
+    "/places": {"get": _op("List places", "Place", many=True, query=["kind"]),
                 "post": _op("Create a place", "Place", body="Place", status="201")},
-    "/places/{place_id}": {"patch": _op("Update a place", "Place", body="Place", params=["place_id"])},
+    "/places/{place_id}": {"patch": _op("Update a place", "Place", body="Place")},
     "/events": {
-        "get": _op("List events", "Event", many=True, params=["from", "to", "kind", "status"]),
+        "get": _op("List events", "Event", many=True, query=["from", "to", "kind", "status"]),
         "post": _op("Create an event (status planned); visits only on business days "
                     "09:00–17:00, venues within the venue's hours", "Event", body="Event",
                     status="201"),
     },
     "/events/{event_id}": {
-        "get": _op("One event with its slots", "Event", params=["event_id"]),
+        "get": _op("One event with its slots", "Event"),
         "patch": _op("Change times, note or status (planned → approved → open → done / "
                      "cancelled); opening needs >= 2 workers, an approved site manager and, "
-                     "for a visit, a city official", "Event", body="Event", params=["event_id"]),
+                     "for a visit, a city official", "Event", body="Event"),
     },
     "/events/{event_id}/slots": {
-        "get": _op("Slots of an event", "Slot", many=True, params=["event_id"]),
-        "post": _op("Add a slot", "Slot", body="Slot", status="201", params=["event_id"]),
+        "get": _op("Slots of an event", "Slot", many=True),
+        "post": _op("Add a slot", "Slot", body="Slot", status="201"),
     },
-    "/slots/{slot_id}": {"patch": _op("Change capacity (never below booked)", "Slot",
-                                      body="Slot", params=["slot_id"])},
+    "/slots/{slot_id}": {"patch": _op("Change capacity (never below booked)", "Slot", body="Slot")},
     "/bookings": {
-        "get": _op("List bookings", "Booking", many=True, params=["event_id", "slot_id", "status"]),
+        "get": _op("List bookings", "Booking", many=True, query=["event_id", "slot_id", "status"]),
         "post": _op("Book for a caller (by phone number)", "Booking", body="Booking", status="201"),
     },
     "/bookings/{booking_id}": {"patch": _op("Move (slot_id) or set status", "Booking",
-                                            body="Booking", params=["booking_id"])},
+                                            body="Booking")},
     "/visit-requests": {"get": _op("List visit requests", "VisitRequest", many=True,
-                                   params=["status"])},
+                                   query=["status"])},
     "/visit-requests/{request_id}": {
-        "get": _op("One visit request", "VisitRequest", params=["request_id"]),
+        "get": _op("One visit request", "VisitRequest"),
         "patch": _op("Set status (approved needs an accepted proposal; scheduled needs "
-                     "event_id)", "VisitRequest", body="VisitRequest", params=["request_id"]),
+                     "event_id)", "VisitRequest", body="VisitRequest"),
     },
     "/visit-requests/{request_id}/proposals": {
         "post": _op("Propose a date; the resident is told", "VisitRequest", body="Proposal",
-                    status="201", params=["request_id"]),
+                    status="201"),
     },
     "/staff": {"get": _op("List staff", "Staff", many=True),
                "post": _op("Add a person", "Staff", body="Staff", status="201")},
-    "/staff/{staff_id}": {"patch": _op("Update a person", "Staff", body="Staff",
-                                       params=["staff_id"])},
+    "/staff/{staff_id}": {"patch": _op("Update a person", "Staff", body="Staff")},
     "/assignments": {
-        "get": _op("List assignments", "Assignment", many=True, params=["event_id"]),
+        "get": _op("List assignments", "Assignment", many=True, query=["event_id"]),
         "post": _op("Assign (pledge, approval, no double booking, city staff hours)",
                     "Assignment", body="Assignment", status="201"),
     },
     "/assignments/{assignment_id}": {
-        "patch": _op("Change the role", "Assignment", body="Assignment", params=["assignment_id"]),
-        "delete": _op("Remove (not from an open event)", None, status="204",
-                      params=["assignment_id"]),
+        "patch": _op("Change the role", "Assignment", body="Assignment"),
+        "delete": _op("Remove (not from an open event)", None, status="204"),
     },
     "/plan": {"get": _op("Progress against the fiscal-year plan", "Plan")},
     "/applications": {
         "get": _op("List application records (masked)", "Application", many=True,
-                   params=["event_id"]),
+                   query=["event_id"]),
         "post": _op("Record who applied at an event", "Application", body="Application",
                     status="201"),
     },
     "/applications/{record_id}": {
-        "get": _op("One application record (masked)", "Application", params=["record_id"]),
-        "patch": _op("Update an application record", "Application", body="Application",
-                     params=["record_id"]),
+        "get": _op("One application record (masked)", "Application"),
+        "patch": _op("Update an application record", "Application", body="Application"),
     },
     "/applications/{record_id}/reveal": {
-        "post": _op("Show the application id or My Number in full (audited)", None,
-                    body="Reveal", params=["record_id"]),
+        "post": _op("Show the application id or My Number in full (audited)", None, body="Reveal"),
     },
     "/defects": {
         "get": _op("List defect cases", "DefectCase", many=True,
-                   params=["status", "reason", "source", "record_id"]),
+                   query=["status", "reason", "source", "record_id"]),
         "post": _op("Open a defect case; the applicant is contacted on the cadence",
                     "DefectCase", body="DefectCase", status="201"),
     },
     "/defects/counts": {"get": _op("Cases by status, by reason and by both (found_on in "
-                                   "[since, until])", "DefectCounts", params=["since", "until"])},
+                                   "[since, until])", "DefectCounts", query=["since", "until"])},
     "/defects/{case_id}": {
-        "get": _op("One case with its contact log", "DefectCase", params=["case_id"]),
+        "get": _op("One case with its contact log", "DefectCase"),
         "patch": _op("Status (new → contacted → answered → fix_booked → resolved, or "
                      "unreachable), reason, detail, or record_id of an unmatched case",
-                     "DefectCase", body="DefectCase", params=["case_id"]),
+                     "DefectCase", body="DefectCase"),
     },
     "/defects/{case_id}/contacts": {
-        "get": _op("The contact log", "DefectContact", many=True, params=["case_id"]),
+        "get": _op("The contact log", "DefectContact", many=True),
         "post": _op("Log a contact (outcome answered moves the case to answered)",
-                    "DefectContact", body="DefectContact", status="201", params=["case_id"]),
+                    "DefectContact", body="DefectContact", status="201"),
     },
-}  # fmt: skip
+})  # fmt: skip
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import jsonify
 from sqlalchemy import select
 
-from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, parse_dt, uow
+from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
+from bot.api.crud import created, listed, narrowed, updated, viewed
 from handlers import booking_rules as rules
 from handlers import schedule_ops as ops
 from handlers import visit_ops
 from models import bookings as bk
 from models import visits as vr
-from models.audit import audit
 from models.base import utcnow
 from models.events import Slot, SupportEvent
 from models.plan import progress
@@ -62,17 +62,9 @@ def assignment_json(a: Assignment) -> dict[str, Any]:
 
 @bp.get("/bookings")
 def bookings_list():
-    query = select(bk.Booking).order_by(bk.Booking.id)
-    for field in ("event_id", "slot_id"):
-        if request.args.get(field, "").isdigit():
-            query = query.where(getattr(bk.Booking, field) == int(request.args[field]))
-    if request.args.get("status"):
-        query = query.where(bk.Booking.status == request.args["status"])
-    with uow() as s:
-        rows = [booking_json(b) for b in s.scalars(query)]
-        audit(s, g.api_actor, "view", "bookings", f"{len(rows)} rows")
-        s.commit()
-        return jsonify(rows)
+    query = narrowed(select(bk.Booking).order_by(bk.Booking.id), bk.Booking,
+                     ids=("event_id", "slot_id"), values=("status",))  # fmt: skip
+    return listed(query, booking_json, audited_as="bookings")
 
 
 @bp.post("/bookings")
@@ -114,22 +106,14 @@ def bookings_update(booking_id: int):
 @bp.get("/visit-requests")
 def visit_requests_list():
     query = select(vr.VisitRequest).order_by(vr.VisitRequest.id)
-    if request.args.get("status"):
-        query = query.where(vr.VisitRequest.status == request.args["status"])
-    with uow() as s:
-        rows = [request_json(r) for r in s.scalars(query)]
-        audit(s, g.api_actor, "view", "visit_requests", f"{len(rows)} rows")
-        s.commit()
-        return jsonify(rows)
+    query = narrowed(query, vr.VisitRequest, values=("status",))
+    return listed(query, request_json, audited_as="visit_requests")
 
 
 @bp.get("/visit-requests/<int:request_id>")
 def visit_requests_get(request_id: int):
-    with uow() as s:
-        row = request_json(get_or_404(s, vr.VisitRequest, request_id))
-        audit(s, g.api_actor, "view", f"visit_request:{request_id}")
-        s.commit()
-        return jsonify(row)
+    return viewed(vr.VisitRequest, request_id, request_json,
+                  audited_as=f"visit_request:{request_id}")  # fmt: skip
 
 
 @bp.post("/visit-requests/<int:request_id>/proposals")
@@ -184,11 +168,7 @@ def _apply_staff(person: Staff, data: dict[str, Any]) -> None:
 
 @bp.get("/staff")
 def staff_list():
-    with uow() as s:
-        rows = [staff_json(p) for p in s.scalars(select(Staff).order_by(Staff.id))]
-        audit(s, g.api_actor, "view", "staff", f"{len(rows)} rows")
-        s.commit()
-        return jsonify(rows)
+    return listed(select(Staff).order_by(Staff.id), staff_json, audited_as="staff")
 
 
 @bp.post("/staff")
@@ -196,39 +176,24 @@ def staff_create():
     data = body()
     need(data, "name")
     need(data, "role")
-    with uow() as s:
-        person = Staff()
-        _apply_staff(person, data)
-        s.add(person)
-        s.commit()
-        return jsonify(staff_json(person)), 201
+    return created(Staff(), data, _apply_staff, staff_json)
 
 
 @bp.patch("/staff/<int:staff_id>")
 def staff_update(staff_id: int):
-    data = body()
-    with uow() as s:
-        person = get_or_404(s, Staff, staff_id)
-        _apply_staff(person, data)
-        s.commit()
-        return jsonify(staff_json(person))
+    return updated(Staff, staff_id, _apply_staff, staff_json)
 
 
 @bp.get("/assignments")
 def assignments_list():
-    query = select(Assignment).order_by(Assignment.id)
-    if request.args.get("event_id", "").isdigit():
-        query = query.where(Assignment.event_id == int(request.args["event_id"]))
-    with uow() as s:
-        return jsonify([assignment_json(a) for a in s.scalars(query)])
+    query = narrowed(select(Assignment).order_by(Assignment.id), Assignment, ids=("event_id",))
+    return listed(query, assignment_json)
 
 
 @bp.post("/assignments")
 def assignments_create():
     data = body()
-    role = need(data, "role")
-    if role not in ROLES:
-        raise ApiError("bad_value", field="role")
+    role = need_one_of(data, "role", ROLES)
     with uow() as s:
         event = get_or_404(s, SupportEvent, need(data, "event_id", int))
         assignment = ops.assign_staff(s, actor(), event, need(data, "staff_id", int), role)
@@ -238,10 +203,7 @@ def assignments_create():
 
 @bp.patch("/assignments/<int:assignment_id>")
 def assignments_update(assignment_id: int):
-    data = body()
-    role = need(data, "role")
-    if role not in ROLES:
-        raise ApiError("bad_value", field="role")
+    role = need_one_of(body(), "role", ROLES)
     with uow() as s:
         a = get_or_404(s, Assignment, assignment_id)
         ops.change_assignment_role(s, actor(), a, role)

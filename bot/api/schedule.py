@@ -9,7 +9,8 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, parse_dt, uow
+from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
+from bot.api.crud import created, listed, narrowed, updated, viewed
 from handlers import schedule_ops as ops
 from models import events as ev
 from models.areas import get_area
@@ -76,25 +77,13 @@ def places_list():
 @bp.post("/places")
 def places_create():
     data = body()
-    kind = need(data, "kind")
-    if kind not in PLACE_KINDS:
-        raise ApiError("bad_value", field="kind")
-    with uow() as s:
-        place = Place(kind=kind)
-        _apply_place(place, data)
-        s.add(place)
-        s.commit()
-        return jsonify(place_json(place)), 201
+    kind = need_one_of(data, "kind", PLACE_KINDS)
+    return created(Place(kind=kind), data, _apply_place, place_json)
 
 
 @bp.patch("/places/<int:place_id>")
 def places_update(place_id: int):
-    data = body()
-    with uow() as s:
-        place = get_or_404(s, Place, place_id)
-        _apply_place(place, data)
-        s.commit()
-        return jsonify(place_json(place))
+    return updated(Place, place_id, _apply_place, place_json)
 
 
 def _plan(data: dict[str, Any], kind: str, place_id: int, keep: ev.SupportEvent | None = None):
@@ -122,28 +111,22 @@ def _slot_spec(raw: Any, field: str) -> ops.SlotSpec:
 @bp.get("/events")
 def events_list():
     args = request.args
-    with uow() as s:
-        query = (
-            select(ev.SupportEvent)
-            .options(selectinload(ev.SupportEvent.slots))
-            .order_by(ev.SupportEvent.starts_at)
-        )
-        if args.get("from"):
-            query = query.where(ev.SupportEvent.starts_at >= parse_dt(args["from"], "from"))
-        if args.get("to"):
-            query = query.where(ev.SupportEvent.starts_at < parse_dt(args["to"], "to"))
-        for field in ("kind", "status"):
-            if args.get(field):
-                query = query.where(getattr(ev.SupportEvent, field) == args[field])
-        return jsonify([event_json(e) for e in s.scalars(query)])
+    query = (
+        select(ev.SupportEvent)
+        .options(selectinload(ev.SupportEvent.slots))
+        .order_by(ev.SupportEvent.starts_at)
+    )
+    if args.get("from"):
+        query = query.where(ev.SupportEvent.starts_at >= parse_dt(args["from"], "from"))
+    if args.get("to"):
+        query = query.where(ev.SupportEvent.starts_at < parse_dt(args["to"], "to"))
+    return listed(narrowed(query, ev.SupportEvent, values=("kind", "status")), event_json)
 
 
 @bp.post("/events")
 def events_create():
     data = body()
-    kind = need(data, "kind")
-    if kind not in ev.EVENT_KINDS:
-        raise ApiError("bad_value", field="kind")
+    kind = need_one_of(data, "kind", ev.EVENT_KINDS)
     place_id = need(data, "place_id", int)
     plan = _plan(data, kind, place_id)
     slots = [_slot_spec(raw, f"slots[{i}]") for i, raw in enumerate(data.get("slots") or [])]
@@ -157,8 +140,7 @@ def events_create():
 
 @bp.get("/events/<int:event_id>")
 def events_get(event_id: int):
-    with uow() as s:
-        return jsonify(event_json(get_or_404(s, ev.SupportEvent, event_id)))
+    return viewed(ev.SupportEvent, event_id, event_json)
 
 
 @bp.patch("/events/<int:event_id>")

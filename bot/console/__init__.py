@@ -1,4 +1,4 @@
-"""The staff console at /console: inbox, schedule, approvals, city report.
+"""The staff console at /console: inbox, schedule, approvals, city report, defect cases.
 
 Server-rendered Jinja2 pages (templates/console/) with a little plain
 JavaScript served from a template; no build step, no CDN.
@@ -29,7 +29,15 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def register(app: Flask) -> None:
-    from bot.console import auth, inbox, report, schedule, security  # noqa: F401 - routes
+    from bot.console import (  # noqa: F401 - routes
+        applications,
+        auth,
+        defects,
+        inbox,
+        report,
+        schedule,
+        security,
+    )
 
     security.configure(app)
     app.jinja_env.filters.setdefault("jst", _jst)

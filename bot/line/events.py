@@ -13,11 +13,12 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers.contract import Inbound
 from handlers.redact import redact
+from models.city import retention_days
 from models.inbound import IGNORED, RECEIVED
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,21 @@ def _minimal_payload(event: dict[str, Any], user_id: str) -> dict[str, Any]:
     return payload
 
 
+def is_stale(event: dict[str, Any], now: datetime | None = None) -> bool:
+    """An event older than the window in which we keep event keys.
+
+    Processed events are purged after ``retention.inbound_events`` days
+    (models/retention.py), and with them the key that stops a redelivery. An
+    event older than that window can only be a replay of a captured request,
+    so it is recorded as ignored and never acted on.
+    """
+    ts = event.get("timestamp")
+    if isinstance(ts, bool) or not isinstance(ts, int | float) or ts <= 0:
+        return False
+    window = timedelta(days=retention_days()["inbound_events"])
+    return datetime.fromtimestamp(ts / 1000, UTC) < (now or datetime.now(UTC)) - window
+
+
 def record_row(event: Any) -> dict[str, Any]:
     """The row to record for one raw webhook event (handled or ignored)."""
     if not isinstance(event, dict):
@@ -99,6 +115,9 @@ def record_row(event: Any) -> dict[str, Any]:
     handled = event_type in TRANSLATORS and user_id is not None
     if event.get("mode") == "standby":
         handled = False  # another channel owns the chat in module mode
+    if handled and is_stale(event):
+        log.info("line webhook: stale %s event ignored", event_type)
+        handled = False
     if not handled and event_type not in IGNORED_TYPES and event_type not in TRANSLATORS:
         log.info("line webhook: unknown event type %s ignored", event_type)
     return {

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from twilio.twiml.voice_response import Gather, Record, Say, VoiceResponse
 
 from bot.twilio_voice.keypad import PICKERS, Keypad
@@ -26,15 +29,21 @@ RECORD_MAX_SECONDS = 120
 DIAL_TIMEOUT = 20
 
 
-# Marks that read badly aloud, as a safety net under the .voice.txt variants:
-# bullets and arrows become pauses; URLs are dropped (they cannot be heard).
+# A safety net under the .voice.txt variants: marks that read badly aloud
+# (bullets, arrows) become pauses (data/speech_marks.yaml); URLs are dropped
+# (they cannot be heard).
 _URL = re.compile(r"https?://\S+")
-_PAUSES = str.maketrans({"\u25b6": "\u3001", "\u30fb": "\u3001", "\u25cf": "\u3001",
-                         "\u25a0": "\u3001", "\u2192": "\u3001"})  # fmt: skip
+SPEECH_MARKS = Path(__file__).parent / "data" / "speech_marks.yaml"
+
+
+@lru_cache(maxsize=1)
+def _pauses() -> dict[int, str]:
+    with open(SPEECH_MARKS, encoding="utf-8") as fh:
+        return str.maketrans(yaml.safe_load(fh)["pauses"])
 
 
 def for_speech(text: str) -> str:
-    return _URL.sub("", text).translate(_PAUSES)
+    return _URL.sub("", text).translate(_pauses())
 
 
 @dataclass(frozen=True)

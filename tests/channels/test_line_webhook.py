@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -60,7 +61,14 @@ def test_follow_greets_with_the_main_menu(live, new_user_id):
     messages = resident.send("follow")
     assert "友だち追加ありがとうございます" in texts(messages)
     values = [i["action"]["data"] for i in messages[-1]["quickReply"]["items"]]
-    assert values == ["menu:venue", "menu:visit", "menu:faq", "menu:bookings", "g:person"]
+    assert values == [
+        "menu:venue",
+        "menu:visit",
+        "menu:faq",
+        "menu:bookings",
+        "menu:defect",
+        "g:person",
+    ]
 
 
 def test_redelivered_event_is_processed_once(live, new_user_id):
@@ -99,8 +107,12 @@ def test_every_sdk_sample_event_gets_200_and_nothing_fails(live, shared_dir):
         resp = post(client, raw)
         assert resp.status_code == 200, name
         doc = json.loads(raw)
-        for ev in doc["events"]:  # one at a time too: each its own key
-            one = dict(ev, webhookEventId=f"{name}-{doc['events'].index(ev)}")
+        for ev in doc["events"]:  # one at a time too: each its own key, sent today
+            one = dict(
+                ev,
+                webhookEventId=f"{name}-{doc['events'].index(ev)}",
+                timestamp=int(time.time() * 1000),
+            )
             assert post(client, body_of(one)).status_code == 200
     live.drain()
     with db.unit_of_work() as s:
@@ -109,6 +121,16 @@ def test_every_sdk_sample_event_gets_200_and_nothing_fails(live, shared_dir):
         )
     assert "failed" not in statuses and "received" not in statuses
     assert statuses.get("done", 0) > 0 and statuses.get("ignored", 0) > 0
+
+
+def test_an_event_older_than_the_key_window_is_a_replay_and_is_ignored(live, new_user_id):
+    resident = Resident(live, new_user_id)
+    forty_days_ago = int((time.time() - 40 * 86400) * 1000)
+    assert resident.send("text", text="メニュー", timestamp=forty_days_ago) == []
+    assert len(resident.send("text", text="メニュー")) == 1
+    with db.unit_of_work() as s:
+        statuses = sorted(s.scalars(select(InboundEvent.status)).all())
+    assert statuses == ["done", "ignored"]
 
 
 def test_unknown_and_group_events_are_ignored_explicitly(live, new_user_id):

@@ -67,7 +67,12 @@ def test_follow_greets_and_offers_the_main_menu(session):
     replies = send(session, "follow")
     assert templates(replies) == ["menu/greeting"]
     assert [c.value for c in replies[0].choices] == [
-        "menu:venue", "menu:visit", "menu:faq", "menu:bookings", "g:person",
+        "menu:venue",
+        "menu:visit",
+        "menu:faq",
+        "menu:bookings",
+        "menu:defect",
+        "g:person",
     ]
 
 

@@ -5,50 +5,31 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.contract import Inbound
-from handlers.dispatch import dispatch
 from models.bookings import ACTIVE, Booking, WaitingListEntry
 from models.conversations import Conversation
 from models.events import Slot
-from tests.booking_factories import NOW, venue_event
-
-USER = "U" + "a" * 32
-
-
-@pytest.fixture
-def session(database_url):
-    from models.crypto import Keyring, install_keyring
-    from models.db import db
-
-    install_keyring(Keyring.from_setting(Keyring.generate()))
-    db.bind(database_url)
-    with db.unit_of_work() as s:
-        yield s
+from tests.booking_factories import venue_event
+from tests.unit.booking_driver import USER, booking_session, send, templates, values  # noqa: F401
 
 
-def send(session, kind="choice", user=USER, at=NOW, **kw):
-    outcome = dispatch(session, Inbound("sandbox", user, kind, at=at, **kw), at)
-    session.flush()
-    return outcome.replies
+def to_party(session, event, *, user=USER):
+    """Choose the venue menu, the event and its first slot: the flow then asks the party size."""
+    send(session, value="menu:venue", user=user)
+    send(session, value=f"ev:{event.id}", user=user)
+    return send(session, value=f"slot:{event.slots[0].id}", user=user)
 
 
-def templates(replies):
-    return [r.template for r in replies]
-
-
-def values(replies):
-    return [c.value for r in replies for c in r.choices]
+def to_confirm(session, event, *, party="n:2", phone_text=None, user=USER):
+    """Answer every booking question: the flow then asks to confirm."""
+    to_party(session, event, user=user)
+    send(session, value=party, user=user)
+    if phone_text:
+        return send(session, "text", text=phone_text, user=user)
+    return send(session, value="skip", user=user)
 
 
 def book_through(session, event, *, party="n:2", phone_text=None, user=USER):
-    send(session, value="menu:venue", user=user)
-    send(session, value=f"ev:{event.id}", user=user)
-    send(session, value=f"slot:{event.slots[0].id}", user=user)
-    send(session, value=party, user=user)
-    if phone_text:
-        send(session, "text", text=phone_text, user=user)
-    else:
-        send(session, value="skip", user=user)
+    to_confirm(session, event, party=party, phone_text=phone_text, user=user)
     return send(session, value="yes", user=user)
 
 
@@ -100,9 +81,7 @@ def test_a_double_tap_on_confirm_books_once(session):
 @pytest.mark.parametrize("party", ["0", "99", "-1", "two", "", "1.5", "9" * 40])
 def test_a_party_size_outside_one_to_six_is_refused(session, party):
     event = venue_event(session)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
+    to_party(session, event)
     replies = send(session, "text", text=party)
     # Asked again (the FAQ may answer a text it recognises first; never a booking step).
     assert templates(replies)[-1] == "venue/ask_party"
@@ -113,9 +92,7 @@ def test_a_party_size_outside_one_to_six_is_refused(session, party):
 @pytest.mark.parametrize("value", ["n:0", "n:99", "n:7", "n:", "n:x"])
 def test_a_party_button_value_outside_the_range_is_refused(session, value):
     event = venue_event(session)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
+    to_party(session, event)
     replies = send(session, value=value)
     assert templates(replies)[0].startswith("venue/party_")
     assert templates(replies)[-1] == "venue/ask_party"
@@ -124,27 +101,21 @@ def test_a_party_button_value_outside_the_range_is_refused(session, value):
 @pytest.mark.parametrize("typed", ["３人", "3", " 3 "])
 def test_a_typed_party_size_in_full_width_digits_is_understood(session, typed):
     event = venue_event(session)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
+    to_party(session, event)
     replies = send(session, "text", text=typed)
     assert templates(replies) == ["venue/ask_phone"]
 
 
 def test_a_party_larger_than_the_places_left_is_refused(session):
     event = venue_event(session, capacity=2)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
+    to_party(session, event)
     replies = send(session, value="n:3")
     assert templates(replies) == ["venue/party_more_than_left", "venue/ask_party"]
 
 
 def test_a_bad_phone_number_is_asked_again(session):
     event = venue_event(session)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
+    to_party(session, event)
     send(session, value="n:1")
     replies = send(session, "text", text="12345")
     assert templates(replies) == ["bookings/bad_phone", "venue/ask_phone"]
@@ -152,11 +123,7 @@ def test_a_bad_phone_number_is_asked_again(session):
 
 def test_a_slot_that_filled_meanwhile_offers_another_time(session):
     event = venue_event(session, capacity=2)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
-    send(session, value="n:2")
-    send(session, value="skip")
+    to_confirm(session, event, party="n:2")
     event.slots[0].booked = 2  # somebody else took it meanwhile
     session.flush()
     replies = send(session, value="yes")
@@ -179,11 +146,7 @@ def test_a_full_event_offers_the_waiting_list(session):
 
 def test_the_last_place_taken_while_confirming_leads_to_the_waiting_list(session):
     event = venue_event(session, slots=1, capacity=1)
-    send(session, value="menu:venue")
-    send(session, value=f"ev:{event.id}")
-    send(session, value=f"slot:{event.slots[0].id}")
-    send(session, value="n:1")
-    send(session, value="skip")
+    to_confirm(session, event, party="n:1")
     event.slots[0].booked = 1
     session.flush()
     replies = send(session, value="yes")
