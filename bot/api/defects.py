@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.api import ApiError, body, bp, get_or_404, iso, need, need_one_of, uow
 from bot.api.crud import listed, narrowed, viewed
-from handlers.redact import redact
+from handlers import defect_ops as ops
 from models import defects as dc
 from models.applications import ApplicationRecord, RecordError, create_record
 from models.audit import audit
@@ -26,8 +26,6 @@ from models.events import SupportEvent
 from models.residents import Resident
 
 RECORD_FIELDS = ("name", "name_kana", "contact_phone", "application_id", "my_number")
-STAFF_CHANNELS = ("phone", "staff", "line", "sms")
-STAFF_OUTCOMES = ("answered", "no_answer", "note")
 
 
 def record_json(r: ApplicationRecord) -> dict[str, Any]:
@@ -62,11 +60,12 @@ def case_json(c: dc.DefectCase, *, contacts: bool = False) -> dict[str, Any]:
 
 
 def _clean(text: Any, field: str) -> str | None:
-    if text is None:
-        return None
-    if not isinstance(text, str) or len(text) > 2000:
+    if text is not None and not isinstance(text, str):
         raise ApiError("bad_value", field=field)
-    return redact(text).text.strip() or None
+    try:
+        return ops.clean_text(text, field)
+    except dc.CaseError as err:
+        raise ApiError(err.code, field=err.field) from None
 
 
 def _date(value: Any, field: str) -> date:
@@ -159,13 +158,15 @@ def applications_reveal(record_id: int):
     data = body()
     field = need_one_of(data, "field", ("application_id", "my_number"))
     reason = _clean(need(data, "reason"), "reason")
-    if not reason:
-        raise ApiError("missing_field", field="reason")
     with uow() as s:
         record = get_or_404(s, ApplicationRecord, record_id)
-        audit(s, g.api_actor, "reveal", f"application:{record_id}:{field}", reason)
+        try:
+            value = ops.reveal(s, g.api_actor, record, field, reason,
+                               allowed=("application_id", "my_number"))  # fmt: skip
+        except RecordError as err:
+            raise ApiError(err.code, field=err.field) from None
         s.commit()
-        return jsonify({"id": record_id, "field": field, "value": getattr(record, field)})
+        return jsonify({"id": record_id, "field": field, "value": value})
 
 
 # --- defect cases ----------------------------------------------------------------------
@@ -188,20 +189,20 @@ def defects_counts():
 
 @bp.post("/defects")
 def defects_create():
+    """Staff open a case (sources city, jlis, own_check; found on today or earlier)."""
     data = body()
     reason, source = need(data, "reason"), need(data, "source")
-    if reason not in dc.reason_codes():
-        raise ApiError("bad_value", field="reason")
-    if source not in dc.SOURCES:
-        raise ApiError("bad_value", field="source")
     found_on = _date(data["found_on"], "found_on") if data.get("found_on") else None
+    detail = data.get("detail")
+    if detail is not None and not isinstance(detail, str):
+        raise ApiError("bad_value", field="detail")
     with uow() as s:
         record = get_or_404(s, ApplicationRecord, need(data, "record_id", int))
-        case = dc.open_case(
-            s, reason=reason, source=source, created_by=g.api_actor, now=utcnow(),
-            record=record, found_on=found_on, detail=_clean(data.get("detail"), "detail"),
-        )  # fmt: skip
-        audit(s, g.api_actor, "create", f"defect:{case.id}")
+        try:
+            case = ops.open_case(s, g.api_actor, record, reason=reason, source=source,
+                                 found_on=found_on, detail=detail, now=utcnow())  # fmt: skip
+        except dc.CaseError as err:
+            raise ApiError(err.code, field=err.field) from None
         s.commit()
         return jsonify(case_json(case, contacts=True)), 201
 
@@ -255,17 +256,15 @@ def defects_log_contact(case_id: int):
     """Staff log a contact (a call made, a note); "answered" also moves the case on."""
     data = body()
     channel, outcome = need(data, "channel"), need(data, "outcome")
-    if channel not in STAFF_CHANNELS:
-        raise ApiError("bad_value", field="channel")
-    if outcome not in STAFF_OUTCOMES:
-        raise ApiError("bad_value", field="outcome")
-    now = utcnow()
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ApiError("bad_value", field="note")
     with uow() as s:
         case = get_or_404(s, dc.DefectCase, case_id)
-        attempt = dc.log_contact(s, case, direction="out", channel=channel, outcome=outcome,
-                                 now=now, actor=g.api_actor,
-                                 note=_clean(data.get("note"), "note"))  # fmt: skip
-        if outcome == "answered" and dc.ANSWERED in dc.TRANSITIONS[case.status]:
-            dc.transition(s, case, dc.ANSWERED, now=now, actor=g.api_actor)
+        try:
+            attempt = ops.log_staff_contact(s, g.api_actor, case, channel=channel,
+                                            outcome=outcome, note=note, now=utcnow())  # fmt: skip
+        except dc.CaseError as err:
+            raise ApiError(err.code, field=err.field) from None
         s.commit()
         return jsonify(contact_json(attempt)), 201

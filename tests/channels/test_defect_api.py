@@ -113,7 +113,7 @@ def test_a_record_needs_a_way_to_reach_the_applicant(api, event_id):
 def test_a_case_moves_along_the_table_and_an_illegal_step_is_409(api, event_id):
     rid = _record(api, event_id)["id"]
     case = ok(api.post("/defects", {"record_id": rid, "reason": "signature", "source": "city",
-                                    "found_on": "2026-11-30",
+                                    "found_on": "2026-11-20",
                                     "detail": f"番号 {MY_NUMBER} の署名欄が空"}), 201)  # fmt: skip
     assert case["status"] == "new" and case["reason_label"] == "署名なし"
     assert MY_NUMBER not in case["detail"] and "[MY_NUMBER]" in case["detail"]
@@ -129,6 +129,24 @@ def test_bad_reason_or_source_is_refused(api, event_id):
     assert resp.status_code == 400 and resp.get_json()["field"] == "reason"
     resp = api.post("/defects", {"record_id": rid, "reason": "photo", "source": "rumour"})
     assert resp.status_code == 400 and resp.get_json()["field"] == "source"
+
+
+def test_staff_cannot_open_a_case_as_the_resident_or_found_in_the_future(api, event_id):
+    rid = _record(api, event_id)["id"]
+    resp = api.post("/defects", {"record_id": rid, "reason": "photo", "source": "resident"})
+    assert (resp.status_code, resp.get_json()["field"]) == (400, "source")
+    resp = api.post("/defects", {"record_id": rid, "reason": "photo", "source": "city",
+                                 "found_on": "2099-01-01"})  # fmt: skip
+    assert (resp.status_code, resp.get_json()["error"]) == (422, "in_the_future")
+    assert resp.get_json()["message"] == "今日より後の日付は指定できません。"
+
+
+def test_a_note_without_text_is_refused(api, event_id):
+    rid = _record(api, event_id)["id"]
+    cid = ok(api.post("/defects", {"record_id": rid, "reason": "photo", "source": "jlis"}),
+             201)["id"]  # fmt: skip
+    resp = api.post(f"/defects/{cid}/contacts", {"channel": "phone", "outcome": "note"})
+    assert (resp.status_code, resp.get_json()["field"]) == (400, "note")
 
 
 def test_a_staff_call_is_logged_and_an_answer_moves_the_case_on(api, event_id):
