@@ -1,8 +1,9 @@
 """The staff console in a real browser (Debian's Chromium through Playwright).
 
-Four scenarios from the issue: sign in; answer an inquiry and see the reply
-reach the LINE stand-in; create an event that breaks a rule and see the
-error next to the field; a worker cannot see what a manager can.
+Sign in; answer an inquiry and see the reply reach the LINE stand-in;
+create an event that breaks a rule and see the error next to the field; a
+worker cannot see what a manager can; record an applicant and follow a
+defect case to an answer.
 Skipped when Playwright or /usr/bin/chromium is missing, except under CI=true.
 """
 
@@ -140,3 +141,35 @@ def test_a_worker_cannot_see_what_a_manager_can(page, live, new_user_id):
     assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()
     page.goto("/console/events/new")
     assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()
+
+
+def test_staff_record_an_applicant_and_follow_a_defect_to_an_answer(page):
+    from tests.booking_factories import venue_event
+
+    with db.unit_of_work() as s:
+        event_id = venue_event(s).id
+        s.commit()
+    make_staff("w2", "worker")
+    sign_in(page, "w2")
+    page.wait_for_url(re.compile(r"/console/inbox"))
+    page.get_by_role("navigation").get_by_role("link", name="申請の記録").click()
+    page.get_by_role("link", name=f"No.{event_id}", exact=True).click()
+    page.get_by_label("氏名(必須)").fill("下関 花子")
+    page.get_by_label("連絡先電話番号").fill("090-1234-5678")
+    page.get_by_label("申請書ID(23けた)").fill("12345678901234567890123")
+    page.get_by_role("button", name="記録する").click()
+    row = page.locator("#records tbody tr").first
+    assert "下関 花子" in row.inner_text()
+    assert "12345678901234567890123" not in page.content()  # masked on the page
+    assert "0123" in row.locator("td.masked").first.inner_text()
+    row.get_by_role("link").first.click()
+    page.get_by_label("不備の理由").select_option(label="写真不備")
+    page.get_by_label("どこからの連絡か").select_option(label="J-LISの通知")
+    page.get_by_role("button", name="不備を登録する").click()
+    page.wait_for_url(re.compile(r"/console/defects/\d+"))
+    assert page.locator("#case-status").inner_text() == "新規"
+    page.get_by_label("手段").select_option(label="電話")
+    page.get_by_label("結果").select_option(label="本人と話せた")
+    page.get_by_role("button", name="記録する").click()
+    assert page.locator("#case-status").inner_text() == "本人と連絡がついた"
+    assert "本人と話せた" in page.locator("#contacts").inner_text()
