@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from models import phone_numbers
 from models.city import city
 from models.events import VENUE, VISIT
 from models.places import FACILITY, HOME
@@ -53,18 +54,16 @@ PLACES_FOR = {VENUE: (VENUE_PLACE,), VISIT: (FACILITY, HOME)}
 
 WORDS = Path(__file__).parent / "data" / "booking_words.yaml"
 _DIGITS = re.compile(r"[0-9]+")
-_PHONE = re.compile(r"0[0-9]{9,10}")
 _PICKER_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _PICKER_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, Any]:
-    """Counter words and phone separators a resident may type (booking_words.yaml)."""
+    """Counter words a resident may type after a number (booking_words.yaml)."""
     with open(WORDS, encoding="utf-8") as fh:
         words = yaml.safe_load(fh)
-    return {"counters": tuple(words["counters"]),
-            "phone_separators": frozenset(words["phone_separators"])}  # fmt: skip
+    return {"counters": tuple(words["counters"])}
 
 
 def limits() -> dict[str, Any]:
@@ -88,12 +87,7 @@ def parse_count(raw: str | None, lo: int, hi: int) -> int | str:
 
 def parse_phone(raw: str | None) -> str | str:
     """A Japanese phone number as digits (10 or 11, leading 0), or BAD_PHONE."""
-    folded = unicodedata.normalize("NFKC", raw or "")
-    separators = _words()["phone_separators"]
-    digits = "".join(ch for ch in folded if ch not in separators)
-    if folded.startswith("+81"):
-        digits = "0" + digits[3:]
-    return digits if _PHONE.fullmatch(digits) else BAD_PHONE
+    return phone_numbers.domestic(raw) or BAD_PHONE
 
 
 def is_phone(value: str) -> bool:

@@ -14,11 +14,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from models.lookalikes import DASHES, SPACES
+
 MY_NUMBER_TOKEN = "[MY_NUMBER]"
 APPLICATION_ID_TOKEN = "[APPLICATION_ID]"
 
 # A run of digits with optional single separators between them.
-_SEP = r"[ \u3000\-\u2010-\u2015\u2212\u30fc\uff0d]"
+_SEP = "[" + re.escape(DASHES + SPACES) + "]"
 _DIGIT_RUN = re.compile(rf"(?<![0-9])[0-9](?:{_SEP}?[0-9])*(?![0-9])")
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from handlers.redact import is_my_number
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
+from models.phone_numbers import e164
 
 if TYPE_CHECKING:
     from models.events import SupportEvent
@@ -119,17 +120,6 @@ def masked(value: str | None) -> str | None:
 def _digits(raw: str | None) -> str:
     folded = unicodedata.normalize("NFKC", raw or "")
     return "".join(c for c in folded if c.isdigit())
-
-
-def e164(raw: str | None) -> str | None:
-    """A Japanese number (090-1234-5678, +81 90 …) as +8190…; None when it is not one."""
-    folded = unicodedata.normalize("NFKC", raw or "").strip()
-    digits = _digits(folded)
-    if folded.startswith("+81"):
-        digits = "0" + digits[2:]
-    if len(digits) not in (10, 11) or not digits.startswith("0"):
-        return None
-    return "+81" + digits[1:]
 
 
 # Separators people put inside a name: KATAKANA MIDDLE DOT, IDEOGRAPHIC SPACE, space.

@@ -19,20 +19,12 @@ from typing import Any, Literal
 
 from models.areas import area_for_town
 from models.city import city
+from models.lookalikes import DASHES
 
 # Longer input is never a postal code; refuse before any Unicode work.
 _MAX_INPUT = 40
-# Hyphen look-alikes residents (and IMEs) produce, after NFKC (which already
-# folds the full-width hyphen-minus and the half-width prolonged sound mark):
-# hyphen-minus, hyphen, non-breaking hyphen, figure dash, en dash, em dash,
-# horizontal bar, minus sign, katakana prolonged sound mark, box-drawing line,
-# small hyphen-minus, hyphen bullet. Code points, as this is no text to translate.
-_DASHES = "".join(
-    map(chr, (0x2D, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0x30FC, 0x2500,
-              0xFE63, 0x2043))
-)  # fmt: skip
 _POSTAL_MARKS = "\u3012\u3036"  # the postal mark and its circled form
-_SHAPE = re.compile(r"([0-9]{3})[" + re.escape(_DASHES) + r"]?([0-9]{4})")
+_SHAPE = re.compile(r"([0-9]{3})[" + re.escape(DASHES) + r"]?([0-9]{4})")
 
 Status = Literal["eligible", "outside_city", "unknown_code", "malformed"]
 
