@@ -8,40 +8,23 @@ from sqlalchemy import select
 
 from models.audit import AuditEntry
 from models.db import db
+from tests.api_helpers import Api, api_app, ok
 from tests.booking_factories import venue_event
-from tests.conftest import build_app
 
-TOKEN = "defect-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 APP_ID = "12345678901234567890123"
 MY_NUMBER = "123456789018"
 
 
 @pytest.fixture
 def app(database_url):
-    app = build_app(database_url)
-    app.config["STAFF_API_TOKENS"] = TOKEN
+    app = api_app(database_url)
     yield app
     app.extensions["event_processor"].shutdown()
 
 
 @pytest.fixture
 def api(app):
-    client = app.test_client()
-
-    class Api:
-        def get(self, path):
-            return client.get("/api/v1" + path, headers=AUTH)
-
-        def post(self, path, json=None):
-            return client.post("/api/v1" + path, json=json, headers=AUTH)
-
-        def patch(self, path, json=None):
-            return client.patch("/api/v1" + path, json=json, headers=AUTH)
-
-        raw = client
-
-    return Api()
+    return Api(app)
 
 
 @pytest.fixture
@@ -50,11 +33,6 @@ def event_id(app):
         event = venue_event(s)
         s.commit()
         return event.id
-
-
-def ok(resp, status=200):
-    assert resp.status_code == status, resp.get_json()
-    return resp.get_json()
 
 
 def _record(api, event_id, **extra):

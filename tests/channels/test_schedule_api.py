@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import build_app
+from tests.api_helpers import AUTH, Api, api_app, ok
 
-TOKEN = "test-token-1"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 FUTURE = "2030-12-05"  # a Thursday, a business day
 SAT = "2030-12-07"
 HOLIDAY = "2030-11-04"  # 振替休日 (文化の日 falls on a Sunday)
@@ -15,37 +13,14 @@ HOLIDAY = "2030-11-04"  # 振替休日 (文化の日 falls on a Sunday)
 
 @pytest.fixture
 def app(database_url):
-    app = build_app(database_url)
-    app.config["STAFF_API_TOKENS"] = f"{TOKEN}, other-token"
+    app = api_app(database_url)
     yield app
     app.extensions["event_processor"].shutdown()
 
 
 @pytest.fixture
 def api(app):
-    client = app.test_client()
-
-    class Api:
-        def get(self, path, **kw):
-            return client.get("/api/v1" + path, headers=AUTH, **kw)
-
-        def post(self, path, json=None, **kw):
-            return client.post("/api/v1" + path, json=json, headers=AUTH, **kw)
-
-        def patch(self, path, json=None, **kw):
-            return client.patch("/api/v1" + path, json=json, headers=AUTH, **kw)
-
-        def delete(self, path):
-            return client.delete("/api/v1" + path, headers=AUTH)
-
-        raw = client
-
-    return Api()
-
-
-def ok(resp, status=200):
-    assert resp.status_code == status, resp.get_json()
-    return resp.get_json()
+    return Api(app)
 
 
 def refusal(resp):
@@ -152,8 +127,15 @@ def test_a_venue_event_may_fall_on_a_saturday_within_the_venue_hours(api):
 
 def test_a_venue_event_outside_the_venue_hours_is_refused(api):
     place = make_venue(api)
-    resp = api.post("/events", {"kind": "venue", "place_id": place["id"],
-                                "starts_at": f"{SAT}T08:00", "ends_at": f"{SAT}T10:00"})
+    resp = api.post(
+        "/events",
+        {
+            "kind": "venue",
+            "place_id": place["id"],
+            "starts_at": f"{SAT}T08:00",
+            "ends_at": f"{SAT}T10:00",
+        },
+    )
     assert refusal(resp) == (422, "outside_venue_hours")
 
 
@@ -177,16 +159,30 @@ def test_a_visit_event_is_only_on_business_days_in_business_hours(api, day, star
 
 def test_a_visit_at_a_venue_place_is_refused(api):
     place = make_venue(api)
-    resp = api.post("/events", {"kind": "visit", "place_id": place["id"],
-                                "starts_at": f"{FUTURE}T10:00", "ends_at": f"{FUTURE}T11:00"})
+    resp = api.post(
+        "/events",
+        {
+            "kind": "visit",
+            "place_id": place["id"],
+            "starts_at": f"{FUTURE}T10:00",
+            "ends_at": f"{FUTURE}T11:00",
+        },
+    )
     assert refusal(resp) == (422, "place_kind_mismatch")
 
 
 @pytest.mark.parametrize("value", ["tomorrow", "2030-13-01T10:00", 12, "", "x" * 100])
 def test_garbage_times_are_a_400(api, value):
     place = make_venue(api)
-    resp = api.post("/events", {"kind": "venue", "place_id": place["id"], "starts_at": value,
-                                "ends_at": f"{FUTURE}T11:00"})
+    resp = api.post(
+        "/events",
+        {
+            "kind": "venue",
+            "place_id": place["id"],
+            "starts_at": value,
+            "ends_at": f"{FUTURE}T11:00",
+        },
+    )
     assert refusal(resp) == (400, "bad_datetime")
 
 
@@ -200,8 +196,10 @@ def test_an_unknown_event_is_a_404(api):
 
 def test_a_slot_outside_its_event_is_refused(api):
     event = make_event(api, slots=False)
-    resp = api.post(f"/events/{event['id']}/slots", {"starts_at": f"{FUTURE}T13:00",
-                                                     "ends_at": f"{FUTURE}T13:30", "capacity": 2})
+    resp = api.post(
+        f"/events/{event['id']}/slots",
+        {"starts_at": f"{FUTURE}T13:00", "ends_at": f"{FUTURE}T13:30", "capacity": 2},
+    )
     assert refusal(resp) == (422, "slot_outside_event")
 
 
@@ -230,8 +228,17 @@ def test_a_visit_opens_only_with_a_city_official(api):
     ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
     resp = api.patch(f"/events/{event['id']}", {"status": "open"})
     assert refusal(resp) == (422, "needs_city_official")
-    ok(api.post("/assignments", {"event_id": event["id"], "role": "city_official",
-                                 "staff_id": person(api, "city_official")["id"]}), 201)
+    ok(
+        api.post(
+            "/assignments",
+            {
+                "event_id": event["id"],
+                "role": "city_official",
+                "staff_id": person(api, "city_official")["id"],
+            },
+        ),
+        201,
+    )
     assert ok(api.patch(f"/events/{event['id']}", {"status": "open"}))["status"] == "open"
 
 
@@ -256,23 +263,27 @@ def test_status_moves_only_along_the_lifecycle(api):
 def test_nobody_without_a_confidentiality_pledge_is_assigned(api):
     event = make_event(api)
     staff = person(api, pledge=None)
-    resp = api.post("/assignments", {"event_id": event["id"], "staff_id": staff["id"],
-                                     "role": "worker"})
+    resp = api.post(
+        "/assignments", {"event_id": event["id"], "staff_id": staff["id"], "role": "worker"}
+    )
     assert refusal(resp) == (422, "no_confidentiality_pledge")
 
 
 def test_a_site_manager_must_be_approved_by_the_city(api):
     event = make_event(api)
     staff = person(api, "site_manager", approved=False)
-    resp = api.post("/assignments", {"event_id": event["id"], "staff_id": staff["id"],
-                                     "role": "site_manager"})
+    resp = api.post(
+        "/assignments", {"event_id": event["id"], "staff_id": staff["id"], "role": "site_manager"}
+    )
     assert refusal(resp) == (422, "site_manager_not_approved")
 
 
 def test_a_worker_cannot_act_as_site_manager(api):
     event = make_event(api)
-    resp = api.post("/assignments", {"event_id": event["id"], "staff_id": person(api)["id"],
-                                     "role": "site_manager"})
+    resp = api.post(
+        "/assignments",
+        {"event_id": event["id"], "staff_id": person(api)["id"], "role": "site_manager"},
+    )
     body = resp.get_json()
     assert refusal(resp) == (422, body["error"]) and "role_not_held" in body["errors"]
 
@@ -281,10 +292,15 @@ def test_nobody_is_in_two_places_at_once(api):
     first = make_event(api, start="10:00", end="12:00")
     second = make_event(api, start="11:00", end="13:00")
     staff = person(api)
-    ok(api.post("/assignments", {"event_id": first["id"], "staff_id": staff["id"],
-                                 "role": "worker"}), 201)
-    resp = api.post("/assignments", {"event_id": second["id"], "staff_id": staff["id"],
-                                     "role": "worker"})
+    ok(
+        api.post(
+            "/assignments", {"event_id": first["id"], "staff_id": staff["id"], "role": "worker"}
+        ),
+        201,
+    )
+    resp = api.post(
+        "/assignments", {"event_id": second["id"], "staff_id": staff["id"], "role": "worker"}
+    )
     assert refusal(resp) == (409, "staff_double_booked")
 
 
@@ -293,8 +309,9 @@ def test_back_to_back_events_are_not_a_clash(api):
     second = make_event(api, start="12:00", end="13:00")
     staff = person(api)
     for event in (first, second):
-        resp = api.post("/assignments", {"event_id": event["id"], "staff_id": staff["id"],
-                                         "role": "worker"})
+        resp = api.post(
+            "/assignments", {"event_id": event["id"], "staff_id": staff["id"], "role": "worker"}
+        )
         assert resp.status_code == 201, resp.get_json()
 
 
@@ -303,16 +320,26 @@ def test_moving_an_event_onto_a_colleagues_other_event_is_refused(api):
     second = make_event(api, start="13:00", end="15:00", slots=False)
     staff = person(api)
     for event in (first, second):
-        ok(api.post("/assignments", {"event_id": event["id"], "staff_id": staff["id"],
-                                     "role": "worker"}), 201)
+        ok(
+            api.post(
+                "/assignments", {"event_id": event["id"], "staff_id": staff["id"], "role": "worker"}
+            ),
+            201,
+        )
     resp = api.patch(f"/events/{second['id']}", {"starts_at": f"{FUTURE}T11:00"})
     assert refusal(resp) == (409, "staff_double_booked")
 
 
 def test_a_city_official_is_not_assigned_on_a_weekend_venue_day(api):
     event = make_event(api, day=SAT)
-    resp = api.post("/assignments", {"event_id": event["id"], "role": "city_official",
-                                     "staff_id": person(api, "city_official")["id"]})
+    resp = api.post(
+        "/assignments",
+        {
+            "event_id": event["id"],
+            "role": "city_official",
+            "staff_id": person(api, "city_official")["id"],
+        },
+    )
     assert refusal(resp) == (422, "city_staff_business_hours_only")
 
 
@@ -329,15 +356,18 @@ def test_staff_book_for_a_caller_and_the_last_place_is_not_given_twice(api):
 @pytest.mark.parametrize("party", [0, 99, "2", True])
 def test_a_staff_booking_party_size_is_checked(api, party):
     event = make_event(api)
-    resp = api.post("/bookings", {"slot_id": event["slots"][0]["id"], "party_size": party,
-                                  "phone": "09011112222"})
+    resp = api.post(
+        "/bookings",
+        {"slot_id": event["slots"][0]["id"], "party_size": party, "phone": "09011112222"},
+    )
     assert resp.status_code == 400
 
 
 def test_a_booking_on_an_event_not_open_is_refused(api):
     event = make_event(api)
-    resp = api.post("/bookings", {"slot_id": event["slots"][0]["id"], "party_size": 1,
-                                  "phone": "09011112222"})
+    resp = api.post(
+        "/bookings", {"slot_id": event["slots"][0]["id"], "party_size": 1, "phone": "09011112222"}
+    )
     assert refusal(resp) == (422, "event_closed")
 
 
@@ -380,9 +410,17 @@ def _visit_request(app):
 
     with db.unit_of_work() as s:
         resident = get_or_create_resident(s, "line", "U" + "b" * 32)
-        req = VisitRequest(resident_id=resident.id, kind="home", postal_code="7508521",
-                           area="honcho", address="南部町1-1", applicants=2,
-                           preferred=[], contact_phone="0832311111", channel="line")
+        req = VisitRequest(
+            resident_id=resident.id,
+            kind="home",
+            postal_code="7508521",
+            area="honcho",
+            address="南部町1-1",
+            applicants=2,
+            preferred=[],
+            contact_phone="0832311111",
+            channel="line",
+        )
         s.add(req)
         s.commit()
         return req.id
@@ -395,11 +433,17 @@ def test_a_proposed_visit_date_must_be_a_business_day_and_the_resident_is_told(a
     from models.outbox import OutboxMessage
 
     rid = _visit_request(app)
-    resp = api.post(f"/visit-requests/{rid}/proposals", {"starts_at": f"{SAT}T10:00",
-                                                         "ends_at": f"{SAT}T11:00"})
+    resp = api.post(
+        f"/visit-requests/{rid}/proposals", {"starts_at": f"{SAT}T10:00", "ends_at": f"{SAT}T11:00"}
+    )
     assert refusal(resp) == (422, "not_business_day")
-    body = ok(api.post(f"/visit-requests/{rid}/proposals", {"starts_at": f"{FUTURE}T10:00",
-                                                            "ends_at": f"{FUTURE}T11:00"}), 201)
+    body = ok(
+        api.post(
+            f"/visit-requests/{rid}/proposals",
+            {"starts_at": f"{FUTURE}T10:00", "ends_at": f"{FUTURE}T11:00"},
+        ),
+        201,
+    )
     assert body["status"] == "proposed" and body["proposals"][0]["status"] == "proposed"
     with db.reader() as s:
         msg = s.scalars(select(OutboxMessage)).one()
@@ -409,8 +453,13 @@ def test_a_proposed_visit_date_must_be_a_business_day_and_the_resident_is_told(a
 
 def test_a_visit_is_approved_only_after_the_resident_accepted(api, app):
     rid = _visit_request(app)
-    ok(api.post(f"/visit-requests/{rid}/proposals", {"starts_at": f"{FUTURE}T10:00",
-                                                     "ends_at": f"{FUTURE}T11:00"}), 201)
+    ok(
+        api.post(
+            f"/visit-requests/{rid}/proposals",
+            {"starts_at": f"{FUTURE}T10:00", "ends_at": f"{FUTURE}T11:00"},
+        ),
+        201,
+    )
     resp = api.patch(f"/visit-requests/{rid}", {"status": "approved"})
     assert refusal(resp) == (422, "proposal_not_accepted")
 
@@ -438,5 +487,3 @@ def test_plan_progress_counts_against_the_city_targets(api):
     assert plan["kinds"]["visit"]["target_events"] == 40
     assert plan["kinds"]["venue"]["target_applicants"] == 240
     assert plan["kinds"]["venue"]["met"] is False
-
-
