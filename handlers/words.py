@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).parent / "data"
-_TRAILING = re.compile(r"[\s。、．，.,!！?？]+$")
+# Trailing spaces and punctuation after NFKC: ideographic full stop and comma, . , ! ?
+_TRAILING = re.compile(r"[\s\u3002\u3001.,!?]+$")
 
 
 def normalize(text: str) -> str:
