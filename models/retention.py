@@ -100,8 +100,9 @@ def purge_inbound_events(session: Session, now: datetime, days: int) -> int:
     """Events processed (done, ignored, escalated) more than ``days`` ago: deleted.
 
     Failed events wait for escalation and received/processing ones for a worker, so
-    they stay whatever their age. Redeliveries arrive within minutes, so dropping
-    the key after ``days`` does not weaken the exactly-once guarantee."""
+    they stay whatever their age. Redeliveries arrive within minutes, and a LINE
+    event older than ``days`` is refused as a replay (``bot.line.events.is_stale``),
+    so dropping the key after ``days`` does not weaken the exactly-once guarantee."""
     return _delete(session, ib.InboundEvent, [
         ib.InboundEvent.status.in_((ib.DONE, ib.IGNORED, ib.ESCALATED)),
         ib.InboundEvent.received_at < now - timedelta(days=days),
