@@ -10,12 +10,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy import Float, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 
 NEW, REVIEWED, ADDED, IGNORED = "new", "reviewed", "added", "ignored"
+# new: not looked at; added: put into knowledge.yaml; reviewed: looked at, nothing to add;
+# ignored: not a question for the FAQ (greetings, noise, out of scope).
+STATUSES = (NEW, ADDED, REVIEWED, IGNORED)
 
 
 class FaqReviewItem(Base):
@@ -50,3 +53,26 @@ def record_faq_miss(
     )
     session.add(item)
     return item
+
+
+def list_items(session: Session, status: str | None = NEW, limit: int = 200) -> list[FaqReviewItem]:
+    """The newest kept questions, of one status (None: all)."""
+    query = select(FaqReviewItem).order_by(FaqReviewItem.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(FaqReviewItem.status == status)
+    return list(session.scalars(query))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(FaqReviewItem.status, func.count()).group_by(FaqReviewItem.status)
+    ).all()
+    counts = {status: 0 for status in STATUSES}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def set_status(session: Session, item: FaqReviewItem, status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"unknown review status {status!r}; known: {STATUSES}")
+    item.status = status

@@ -1,4 +1,4 @@
-"""The staff console at /console: inbox, schedule, approvals, city report, defect cases.
+"""The staff console at /console: inbox, schedule, approvals, reports, defects, FAQ review.
 
 Server-rendered Jinja2 pages (templates/console/) with a little plain
 JavaScript served from a template; no build step, no CDN.
@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
         applications,
         auth,
         defects,
+        faq_review,
         inbox,
         report,
         schedule,
