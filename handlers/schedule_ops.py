@@ -87,9 +87,7 @@ def refuse_if(codes: Sequence[str], field: str | None = None) -> None:
 
 
 def record_approval_by(session: Session, actor: Actor, kind: str, target_id: int, now: datetime):
-    """The approval with who entered it; an API token is nobody on the staff list."""
-    if actor.staff_id is None:
-        return
+    """The approval with who entered it (a staff member, or an API token by its audit name)."""
     record_approval(session, kind, target_id, staff_id=actor.staff_id,
                     login=actor.login or actor.name, now=now)  # fmt: skip
 

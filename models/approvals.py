@@ -1,8 +1,10 @@
 """Approvals recorded in the console: who approved what, and when.
 
 The city approves events and visit requests (仕様書: visits are approved by
-the city before they are scheduled); the console records each approval with
-the staff member who entered it, so the schedule can show who and when.
+the city before they are scheduled); each approval is recorded with who
+entered it, so the schedule can show who and when: a staff member in the
+console (``staff_id`` and login), or a caller of the staff API (no staff id;
+``login`` is the token's audit name, ``api:<hash>``).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ class Approval(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target_kind: Mapped[str] = mapped_column(String(20), index=True)  # event, visit_request
     target_id: Mapped[int] = mapped_column(Integer, index=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     login: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def record_approval(
-    session: Session, kind: str, target_id: int, *, staff_id: int, login: str, now: datetime
+    session: Session, kind: str, target_id: int, *, staff_id: int | None, login: str,
+    now: datetime,
 ) -> Approval:
     approval = Approval(
         target_kind=kind, target_id=target_id, staff_id=staff_id, login=login, at=now

@@ -227,7 +227,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('target_kind', sa.String(length=20), nullable=False),
     sa.Column('target_id', sa.Integer(), nullable=False),
-    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('login', sa.String(length=80), nullable=False),
     sa.Column('at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_approvals_staff_id_staff')),

@@ -487,3 +487,17 @@ def test_plan_progress_counts_against_the_city_targets(api):
     assert plan["kinds"]["visit"]["target_events"] == 40
     assert plan["kinds"]["venue"]["target_applicants"] == 240
     assert plan["kinds"]["venue"]["met"] is False
+
+
+def test_an_approval_through_the_api_is_recorded_with_the_token_name(api):
+    from sqlalchemy import select
+
+    from models.approvals import EVENT, Approval
+    from models.db import db
+
+    event = make_event(api)
+    ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
+    with db.reader() as s:
+        approvals = s.scalars(select(Approval).where(Approval.target_kind == EVENT)).all()
+        assert [(a.target_id, a.staff_id) for a in approvals] == [(event["id"], None)]
+        assert approvals[0].login.startswith("api:")
