@@ -38,3 +38,4 @@ class Api:
 def ok(resp, status: int = 200):
     assert resp.status_code == status, resp.get_json()
     return resp.get_json()
+

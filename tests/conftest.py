@@ -193,6 +193,24 @@ def client(app):
 
 
 @pytest.fixture
+def api_app(database_url):
+    """An app with staff-API tokens configured (no live server)."""
+    from tests.api_helpers import api_app as make
+
+    app = make(database_url)
+    yield app
+    app.extensions["event_processor"].shutdown()
+
+
+@pytest.fixture
+def api(api_app):
+    """The staff API client (``tests.api_helpers.Api``) for ``api_app``."""
+    from tests.api_helpers import Api
+
+    return Api(api_app)
+
+
+@pytest.fixture
 def new_user_id() -> str:
     return "U" + uuid.uuid4().hex
 

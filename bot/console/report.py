@@ -29,6 +29,17 @@ def _period() -> tuple[date | None, date | None]:
     return parse("since"), parse("until")
 
 
+def csv_download(body: str, name: str) -> Response:
+    """A dated CSV attachment; with a BOM so that Excel (what city offices open CSVs
+    with) reads UTF-8."""
+    stamp = utcnow().strftime("%Y%m%d")
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}-{stamp}.csv"},
+    )
+
+
 @bp.route("/reports/complaints")
 @require(VIEW_CITY_REPORT)
 def city_report():
@@ -50,13 +61,7 @@ def city_report_csv():
         audit(s, actor(), "export", "report:complaints", f"{len(rows)} rows")
         body = render_template("console/city_report.csv", rows=rows, sla_hours=q.SLA_BUSINESS_HOURS)
         s.commit()
-    stamp = utcnow().strftime("%Y%m%d")
-    # A BOM so that Excel (what city offices open CSVs with) reads UTF-8.
-    return Response(
-        "\ufeff" + body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=complaints-{stamp}.csv"},
-    )
+    return csv_download(body, "complaints")
 
 
 @bp.route("/reports/defects.csv")
@@ -69,12 +74,7 @@ def defect_counts_csv():
         audit(s, actor(), "export", "report:defects", f"{since or ''}..{until or ''}")
         body = render_template("console/defect_counts.csv", counts=counts, reasons=dc.reasons())
         s.commit()
-    stamp = utcnow().strftime("%Y%m%d")
-    return Response(
-        "\ufeff" + body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=defects-{stamp}.csv"},
-    )
+    return csv_download(body, "defects")
 
 
 @bp.route("/plan")

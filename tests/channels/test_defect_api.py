@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models.audit import AuditEntry
 from models.db import db
-from tests.api_helpers import Api, api_app, ok
+from tests.api_helpers import ok
 from tests.booking_factories import venue_event
 
 APP_ID = "12345678901234567890123"
@@ -16,19 +16,7 @@ MY_NUMBER = "123456789018"
 
 
 @pytest.fixture
-def app(database_url):
-    app = api_app(database_url)
-    yield app
-    app.extensions["event_processor"].shutdown()
-
-
-@pytest.fixture
-def api(app):
-    return Api(app)
-
-
-@pytest.fixture
-def event_id(app):
+def event_id(api_app):
     with db.unit_of_work() as s:
         event = venue_event(s)
         s.commit()
@@ -149,7 +137,7 @@ def test_counts_by_status_and_reason_are_served_for_reports(api, event_id):
     assert api.get("/defects/counts?since=bad").status_code == 400
 
 
-def test_an_unmatched_case_can_be_linked_to_its_record(api, event_id, app):
+def test_an_unmatched_case_can_be_linked_to_its_record(api, event_id, api_app):
     from models import defects as dc
     from models.base import utcnow
 

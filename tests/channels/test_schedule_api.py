@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import AUTH, Api, api_app, ok
+from tests.api_helpers import AUTH, ok
 
 FUTURE = "2030-12-05"  # a Thursday, a business day
 SAT = "2030-12-07"
 HOLIDAY = "2030-11-04"  # 振替休日 (文化の日 falls on a Sunday)
-
-
-@pytest.fixture
-def app(database_url):
-    app = api_app(database_url)
-    yield app
-    app.extensions["event_processor"].shutdown()
-
-
-@pytest.fixture
-def api(app):
-    return Api(app)
 
 
 def refusal(resp):
@@ -86,34 +74,34 @@ def bookable_event(api):
 # --- auth and description -------------------------------------------------------
 
 
-def test_a_call_without_a_token_is_refused(app):
-    resp = app.test_client().get("/api/v1/events")
+def test_a_call_without_a_token_is_refused(api_app):
+    resp = api_app.test_client().get("/api/v1/events")
     assert refusal(resp) == (401, "unauthorized")
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_wrong_token_is_refused(app):
-    resp = app.test_client().get("/api/v1/events", headers={"Authorization": "Bearer nope"})
+def test_a_wrong_token_is_refused(api_app):
+    resp = api_app.test_client().get("/api/v1/events", headers={"Authorization": "Bearer nope"})
     assert refusal(resp) == (401, "unauthorized")
 
 
-def test_without_configured_tokens_the_api_is_off(app):
-    app.config["STAFF_API_TOKENS"] = ""
-    assert refusal(app.test_client().get("/api/v1/events", headers=AUTH)) == (401, "unauthorized")
+def test_without_configured_tokens_the_api_is_off(api_app):
+    api_app.config["STAFF_API_TOKENS"] = ""
+    assert refusal(api_app.test_client().get("/api/v1/events", headers=AUTH)) == (401, "unauthorized")
 
 
-def test_the_openapi_description_is_public_and_lists_every_resource(app):
-    spec = ok(app.test_client().get("/api/v1/openapi.json"))
+def test_the_openapi_description_is_public_and_lists_every_resource(api_app):
+    spec = ok(api_app.test_client().get("/api/v1/openapi.json"))
     assert spec["openapi"].startswith("3.1")
     for path in ("/events", "/events/{event_id}/slots", "/bookings", "/visit-requests",
                  "/staff", "/assignments", "/plan"):  # fmt: skip
         assert path in spec["paths"]
 
 
-def test_every_routed_path_is_described(app):
-    spec = ok(app.test_client().get("/api/v1/openapi.json"))
+def test_every_routed_path_is_described(api_app):
+    spec = ok(api_app.test_client().get("/api/v1/openapi.json"))
     described = {"/api/v1" + p.replace("{", "<int:").replace("}", ">") for p in spec["paths"]}
-    routed = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
+    routed = {r.rule for r in api_app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routed - described == {"/api/v1/openapi.json"}
 
 
@@ -388,7 +376,7 @@ def test_cancelling_a_booking_frees_the_place(api):
     assert refusal(resp) == (409, "bad_transition")
 
 
-def test_cancelling_an_event_cancels_its_bookings_and_tells_residents(api, app):
+def test_cancelling_an_event_cancels_its_bookings_and_tells_residents(api, api_app):
     from sqlalchemy import select
 
     from models.db import db
@@ -403,7 +391,7 @@ def test_cancelling_an_event_cancels_its_bookings_and_tells_residents(api, app):
     assert "event_cancelled" in sources
 
 
-def _visit_request(app):
+def _visit_request(api_app):
     from models.db import db
     from models.residents import get_or_create_resident
     from models.visits import VisitRequest
@@ -426,13 +414,13 @@ def _visit_request(app):
         return req.id
 
 
-def test_a_proposed_visit_date_must_be_a_business_day_and_the_resident_is_told(api, app):
+def test_a_proposed_visit_date_must_be_a_business_day_and_the_resident_is_told(api, api_app):
     from sqlalchemy import select
 
     from models.db import db
     from models.outbox import OutboxMessage
 
-    rid = _visit_request(app)
+    rid = _visit_request(api_app)
     resp = api.post(
         f"/visit-requests/{rid}/proposals", {"starts_at": f"{SAT}T10:00", "ends_at": f"{SAT}T11:00"}
     )
@@ -451,8 +439,8 @@ def test_a_proposed_visit_date_must_be_a_business_day_and_the_resident_is_told(a
         assert msg.payload["replies"][0]["template"] == "bookings/visit_proposed"
 
 
-def test_a_visit_is_approved_only_after_the_resident_accepted(api, app):
-    rid = _visit_request(app)
+def test_a_visit_is_approved_only_after_the_resident_accepted(api, api_app):
+    rid = _visit_request(api_app)
     ok(
         api.post(
             f"/visit-requests/{rid}/proposals",
@@ -464,19 +452,19 @@ def test_a_visit_is_approved_only_after_the_resident_accepted(api, app):
     assert refusal(resp) == (422, "proposal_not_accepted")
 
 
-def test_scheduling_a_visit_needs_a_visit_event(api, app):
-    rid = _visit_request(app)
+def test_scheduling_a_visit_needs_a_visit_event(api, api_app):
+    rid = _visit_request(api_app)
     resp = api.patch(f"/visit-requests/{rid}", {"status": "scheduled", "event_id": 1})
     assert refusal(resp) == (409, "bad_transition")
 
 
-def test_visit_request_views_are_audited(api, app):
+def test_visit_request_views_are_audited(api, api_app):
     from sqlalchemy import select
 
     from models.audit import AuditEntry
     from models.db import db
 
-    _visit_request(app)
+    _visit_request(api_app)
     assert ok(api.get("/visit-requests"))[0]["address"] == "南部町1-1"
     with db.reader() as s:
         assert [a.target for a in s.scalars(select(AuditEntry))] == ["visit_requests"]
