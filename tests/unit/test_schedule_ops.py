@@ -72,14 +72,14 @@ def test_a_status_off_the_lifecycle_is_a_bad_transition_about_the_status(session
     assert (codes(refused), refused.value.field) == (["bad_transition"], "status")
 
 
-def test_a_staff_approval_is_recorded_and_a_token_approval_only_audited(session):
+def test_every_approval_is_recorded_with_who_entered_it_and_audited(session):
     staff = person(session, "city_official")
     clerk = ops.Actor("staff:city", staff_id=staff.id, login="city")
     first, second = venue_event(session, status=ev.PLANNED), venue_event(session, status=ev.PLANNED)
     ops.change_event_status(session, clerk, first, ev.APPROVED, NOW)
     ops.change_event_status(session, TOKEN, second, ev.APPROVED, NOW)
-    assert [(a.target_id, a.login) for a in session.scalars(select(Approval))] == [
-        (first.id, "city")
+    assert [(a.target_id, a.staff_id, a.login) for a in session.scalars(select(Approval))] == [
+        (first.id, staff.id, "city"), (second.id, None, TOKEN.name)
     ]
     audited = [(a.actor, a.target) for a in session.scalars(select(AuditEntry))]
     assert ("staff:city", f"event:{first.id}") in audited
