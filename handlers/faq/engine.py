@@ -19,7 +19,9 @@ key facts); the cosine of the question's words with it adds a small score.
 
 The best few topics are then re-ranked by what the question asks (its last
 clause and its question cues, see ``handlers.faq.rerank``) before the
-confidence is computed.
+confidence is computed. A question about another city service (and nothing
+of the card, see ``handlers.faq.scope``) loses confidence and is at most
+suggested.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from pathlib import Path
 import yaml
 
 from handlers.faq import knowledge as kb
+from handlers.faq import language as lang
 from handlers.faq import rerank
 from handlers.faq.normalize import fold_reading, fold_surface, normalize_text
+from handlers.faq.scope import ScopeTerms
 from handlers.faq.tokenize import tokenize
 
 DATA = Path(__file__).parent / "data"
@@ -68,6 +72,10 @@ class Settings:
     intercept: float
     answer_at: float
     suggest_at: float
+    coef_other_service: float = 0.0
+    # A question naming another service and no card term is at most suggested,
+    # never answered outright (in the dev files such questions are all out of scope).
+    gate_other_service: bool = False
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -76,8 +84,7 @@ class Settings:
         return cls(**raw)
 
 
-def _is_kanji(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or ch == "\u3005"
+_is_kanji = lang.is_kanji
 
 
 def _ngrams(text: str, prefix: str, out: dict[str, float]) -> None:
@@ -100,12 +107,11 @@ def views(text: str) -> Views:
     tokens = tokenize(norm)
     reading = fold_reading("".join(t.reading if _has_kana(t.reading) else t.surface
                                    for t in tokens))
-    words = tuple(t.normalized for t in tokens if t.content)
+    words = tuple(w for t in tokens if t.content for w in (t.normalized, *t.parts))
     return Views(fold_surface(norm), reading, words)
 
 
-def _has_kana(text: str) -> bool:
-    return any("\u30a1" <= c <= "\u30fa" for c in text)
+_has_kana = lang.has_katakana
 
 
 def features(v: Views) -> dict[str, dict[str, float]]:
@@ -159,6 +165,11 @@ class FaqEngine:
             for t in knowledge.topics if t.description
         }
         self._candidates = [*self._titles, kb.OUT_OF_SCOPE]
+        self._scope = ScopeTerms.build(
+            knowledge.other_services, knowledge.card_terms,
+            surface=lambda t: fold_surface(normalize_text(t)),
+            reading=lambda t: views(t).reading,
+        )
 
     # --- building ---------------------------------------------------------
     def _fit_idf(self, raw_docs: list[dict[str, dict[str, float]]]) -> dict[str, float]:
@@ -196,9 +207,11 @@ class FaqEngine:
         total = sum(self.settings.weights.values())
         out: dict[str, dict[str, float]] = {}
         self._centroid_norms: dict[str, float] = {}
+        self._centroid_scale: dict[str, float] = {}
         for label, vec in sums.items():
             norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
             self._centroid_norms[label] = norm
+            self._centroid_scale[label] = math.sqrt(total) / norm
             out[label] = {k: x * math.sqrt(total) / norm for k, x in vec.items()}
         return out
 
@@ -221,6 +234,11 @@ class FaqEngine:
         return out
 
     # --- querying ---------------------------------------------------------
+    def other_service(self, text: str) -> bool:
+        """True when ``text`` names another service and nothing of the card (``scope``)."""
+        v = views(text or "")
+        return self._scope.other_service(v.surface, v.reading)
+
     def raw_scores(self, text: str, *, exclude: int | None = None,
                    reranked: bool = True) -> dict[str, float]:
         """Uncalibrated score per topic (and the out-of-scope pseudo-topic).
@@ -228,7 +246,10 @@ class FaqEngine:
         ``exclude`` leaves one knowledge-base example out (for training the
         re-ranker); ``reranked=False`` gives the retrieval scores alone.
         """
-        v = views(text)
+        return self._raw_scores(text, views(text), exclude, reranked)
+
+    def _raw_scores(self, text: str, v: Views, exclude: int | None = None,
+                    reranked: bool = True) -> dict[str, float]:
         scores = self._scores(v, exclude)
         if reranked and self.reranker is not None:
             self._rerank(text, v, scores, exclude)
@@ -268,31 +289,35 @@ class FaqEngine:
         raw = features(v)
         q = self._vector(raw)
         qw = self._word_vector(raw["w"]) if self._descriptions else {}
-        sims: dict[int, float] = defaultdict(float)
+        sims = [0.0] * len(self._labels)
+        index = self._index
         for key, qx in q.items():
-            for doc, dx in self._index.get(key, ()):
+            for doc, dx in index.get(key, ()):
                 sims[doc] += qx * dx
-        left_out = None
-        if exclude is not None:
-            sims.pop(exclude, None)
-            left_out = self._labels[exclude]
+        # A centroid is a scaled sum of its examples, so its cosine is the
+        # scaled sum of their similarities (taken before leaving one out).
+        totals: dict[str, float] = defaultdict(float)
         best: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for doc, sim in sims.items():
-            pair = best[self._labels[doc]]
+        doc_labels = self._labels
+        for doc, sim in enumerate(sims):
+            if not sim:
+                continue
+            label = doc_labels[doc]
+            totals[label] += sim
+            if doc == exclude:
+                continue
+            pair = best[label]
             if sim > pair[0]:
                 pair[1], pair[0] = pair[0], sim
             elif sim > pair[1]:
                 pair[1] = sim
+        left_out = self._labels[exclude] if exclude is not None else None
         st = self.settings
-        boosts: dict[str, int] = defaultdict(int)
-        for topic, surface, reading in self._keywords:
-            if (surface and surface in v.surface) or (reading and reading in v.reading):
-                boosts[topic] += 1
+        boosts = self._keyword_hits(v)
         scores: dict[str, float] = {}
         for label in labels if labels is not None else self._candidates:
             b1, b2 = best.get(label, (0.0, 0.0))
-            centroid = self._centroids.get(label, {})
-            c = sum(qx * centroid.get(k, 0.0) for k, qx in q.items()) if centroid else 0.0
+            c = totals.get(label, 0.0) * self._centroid_scale.get(label, 0.0)
             if label == left_out:
                 c = self._centroid_without(q, label, c, exclude)
             desc = self._descriptions.get(label)
@@ -305,6 +330,14 @@ class FaqEngine:
                 + st.keyword_boost * min(boosts.get(label, 0), st.keyword_cap)
             )
         return scores
+
+    def _keyword_hits(self, v: Views) -> dict[str, float]:
+        """How many of each topic's keywords the text contains."""
+        hits: dict[str, float] = defaultdict(float)
+        for topic, surface, reading in self._keywords:
+            if (surface and surface in v.surface) or (reading and reading in v.reading):
+                hits[topic] += 1
+        return hits
 
     def _centroid_without(self, q: dict[str, float], label: str, c: float,
                           exclude: int | None) -> float:
@@ -320,15 +353,19 @@ class FaqEngine:
         qd = sum(qx * doc.get(k, 0.0) for k, qx in q.items())
         return (c * norm / total - qd) * total / norm2
 
-    def confidence(self, top: float, second: float, oos: float) -> float:
-        """sigmoid(a*top + b*(top - second topic) + d*(top - out-of-scope) + c)."""
+    def confidence(self, top: float, second: float, oos: float,
+                   other_service: bool = False) -> float:
+        """sigmoid(a*top + b*(top - second topic) + d*(top - out-of-scope) + e*other + c)."""
         st = self.settings
         z = (st.coef_score * top + st.coef_margin * (top - second)
-             + st.coef_oos_margin * (top - oos) + st.intercept)
+             + st.coef_oos_margin * (top - oos)
+             + st.coef_other_service * float(other_service) + st.intercept)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def predict(self, text: str) -> Prediction:
-        scores = self.raw_scores(text or "")
+        text = text or ""
+        v = views(text)
+        scores = self._raw_scores(text, v)
         oos = scores.pop(kb.OUT_OF_SCOPE, 0.0)
         ranked = sorted(scores, key=lambda t: scores[t], reverse=True)
         top3 = tuple(ranked[:3])
@@ -336,8 +373,9 @@ class FaqEngine:
             return Prediction(None, top3, 0.0, UNKNOWN)
         top = scores[ranked[0]]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
-        conf = round(self.confidence(top, second, oos), 4)
-        if conf >= self.settings.answer_at:
+        other = self._scope.other_service(v.surface, v.reading)
+        conf = round(self.confidence(top, second, oos, other), 4)
+        if conf >= self.settings.answer_at and not (other and self.settings.gate_other_service):
             return Prediction(ranked[0], top3, conf, ANSWER)
         if conf >= self.settings.suggest_at and oos < top:
             return Prediction(None, top3, conf, SUGGEST)

@@ -10,6 +10,8 @@
         description: the topic's key facts in plain words (from the topic contract)
         examples: [questions in residents' own words]
     out_of_scope:
+      other_services: [names of other services and documents]
+      card_terms: [words that show a question is about the card after all]
       examples: [questions the FAQ must not answer]
 
 Staff extend the FAQ by adding examples (or a new topic plus its answer
@@ -44,6 +46,11 @@ class Topic:
 class Knowledge:
     topics: tuple[Topic, ...]
     out_of_scope: tuple[str, ...]
+    # A question naming another service (a residence certificate at the window,
+    # a passport, child allowance ...) and no card term is most likely not ours; the confidence
+    # learns how much that counts (coef_other_service in calibration.yaml).
+    other_services: tuple[str, ...] = ()
+    card_terms: tuple[str, ...] = ()
 
     def ids(self) -> list[str]:
         return [t.id for t in self.topics]
@@ -74,8 +81,14 @@ def parse(raw: dict) -> Knowledge:
                 description=" ".join(str(entry.get("description") or "").split()),
             )
         )
-    oos = tuple(str(e) for e in (raw.get(OUT_OF_SCOPE) or {}).get("examples") or ())
-    return Knowledge(tuple(topics), oos)
+    scope = raw.get(OUT_OF_SCOPE) or {}
+    oos = tuple(str(e) for e in scope.get("examples") or ())
+    return Knowledge(
+        tuple(topics),
+        oos,
+        other_services=tuple(str(w) for w in scope.get("other_services") or ()),
+        card_terms=tuple(str(w) for w in scope.get("card_terms") or ()),
+    )
 
 
 @lru_cache(maxsize=2)

@@ -24,65 +24,57 @@ from pathlib import Path
 
 import yaml
 
+from handlers.faq import language as lang
+
 DATA = Path(__file__).parent / "data"
 
-_HIRA_START, _HIRA_END = 0x3041, 0x3096
-_KATA_OFFSET = 0x60
-_LONG_MARKS = re.compile(r"[\u30fc\u2015\u2500\u2010\u2212\-~\u301c]")
-_SPACE_PUNCT = re.compile(r"[\s\u3000]+")
+_KATA_OFFSET = ord(lang.KATAKANA[0]) - ord(lang.HIRAGANA[0])
+_LONG_MARKS = re.compile(f"[{lang.char_class(extra=lang.LONG_VOWEL_MARKS)}]")
+_SPACES = re.compile(r"\s+")  # \s covers the ideographic space too
 # Everything that is not a letter, digit or kana/kanji is dropped from the folded views.
-_NON_WORD = re.compile(r"[^0-9a-z\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3005]+")
+_NON_WORD = re.compile(
+    "[^0-9a-z"
+    + lang.char_class(lang.HIRAGANA, lang.KATAKANA, lang.KANJI, extra="".join(lang.KANJI_MARKS))
+    + "]+"
+)
 
 
 def nfkc(text: str) -> str:
     """NFKC (full-width ASCII and half-width kana folded), lower case, single spaces."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
-    return _SPACE_PUNCT.sub(" ", folded).strip()
+    return _SPACES.sub(" ", folded).strip()
 
 
 def hira_to_kata(text: str) -> str:
-    return "".join(
-        chr(ord(c) + _KATA_OFFSET) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text
-    )
+    first, last = lang.HIRAGANA
+    return "".join(chr(ord(c) + _KATA_OFFSET) if first <= c <= last else c for c in text)
 
 
 @lru_cache(maxsize=1)
-def _kana_tables() -> tuple[dict[int, str], dict[str, str]]:
-    """Katakana variant folding and the vowel of each katakana (from Unicode names)."""
-    fold: dict[int, str] = {}
+def _vowels() -> dict[str, str]:
+    """The vowel (A I U E O) of each katakana, from its Unicode name."""
     vowel: dict[str, str] = {}
-    for cp in range(0x30A1, 0x30FB):
-        ch = chr(cp)
-        name = unicodedata.name(ch, "")
+    first, last = lang.KATAKANA
+    for cp in range(ord(first), ord(last) + 1):
+        name = unicodedata.name(chr(cp), "")
         if not name.startswith("KATAKANA LETTER"):
             continue
         syllable = name.removeprefix("KATAKANA LETTER ").removeprefix("SMALL ")
         if syllable[-1:] in "AIUEO":
-            vowel[ch] = syllable[-1]
-    # Kana that sound the same are written the same for matching.
-    pairs = {
-        "WO": "O", "DI": "ZI", "DU": "ZU", "VU": "BU", "SMALL WA": "WA",
-        "SMALL KA": "KA", "SMALL KE": "KE", "WI": "I", "WE": "E",
-    }
-    by_name = {unicodedata.name(chr(cp), ""): chr(cp) for cp in range(0x30A1, 0x30FB)}
-    for src, dst in pairs.items():
-        a, b = by_name.get(f"KATAKANA LETTER {src}"), by_name.get(f"KATAKANA LETTER {dst}")
-        if a and b:
-            fold[ord(a)] = b
-    return fold, vowel
+            vowel[chr(cp)] = syllable[-1]
+    return vowel
 
 
 def fold_surface(text: str) -> str:
     """The surface view: katakana for kana, no long-vowel marks, letters only."""
-    fold, _ = _kana_tables()
-    text = hira_to_kata(nfkc(text)).translate(fold)
+    text = hira_to_kata(nfkc(text)).translate(lang.KANA_FOLDS)
     text = _LONG_MARKS.sub("", text)
     return _NON_WORD.sub("", text)
 
 
 def fold_reading(reading: str) -> str:
     """Collapse vowel length in a katakana reading (o-u, o-o, o-long -> o; e-i -> e)."""
-    _, vowel = _kana_tables()
+    vowel = _vowels()
     text = fold_surface(reading)
     out: list[str] = []
     prev = ""
@@ -97,9 +89,9 @@ def fold_reading(reading: str) -> str:
     return "".join(out)
 
 
-_U = "\u30a6"
-_I = "\u30a4"
-_VOWEL_KANA = {"A": "\u30a2", "I": "\u30a4", "U": "\u30a6", "E": "\u30a8", "O": "\u30aa"}
+_U = lang.VOWEL_KANA["U"]
+_I = lang.VOWEL_KANA["I"]
+_VOWEL_KANA = lang.VOWEL_KANA
 _PLAIN_VOWELS = frozenset(_VOWEL_KANA.values())
 
 

@@ -30,10 +30,11 @@ from pathlib import Path
 
 import yaml
 
+from handlers.faq import language as lang
 from handlers.faq.normalize import apply_synonyms, nfkc
 
 DATA = Path(__file__).parent / "data"
-_PUNCT = "\u3001\u3002,.!?\uff1f\uff01\u300c\u300d()\n"
+_PUNCT = lang.CLAUSE_PUNCTUATION
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,14 @@ def cues(clause: str) -> tuple[str, ...]:
 
 
 def data_hash(knowledge_file: Path, focus_file: Path | None = None) -> str:
-    """Hash of what the re-ranker was trained on (knowledge base + focus rules)."""
+    """Hash of what the re-ranker was trained on.
+
+    The knowledge base and the focus rules, plus the synonym and language
+    tables that shape every feature it sees.
+    """
     h = hashlib.sha256()
-    for path in (knowledge_file, focus_file or DATA / "focus.yaml"):
+    for path in (knowledge_file, focus_file or DATA / "focus.yaml",
+                 DATA / "synonyms.yaml", DATA / "language.yaml"):
         h.update(Path(path).read_bytes())
     return h.hexdigest()[:16]
 

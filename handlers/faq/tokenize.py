@@ -14,9 +14,11 @@ from pathlib import Path
 
 import yaml
 
+from handlers.faq import language as lang
+
 DATA = Path(__file__).parent / "data"
-CONTENT_POS = frozenset({"\u540d\u8a5e", "\u52d5\u8a5e", "\u5f62\u5bb9\u8a5e", "\u5f62\u72b6\u8a5e"})
-SKIP_POS = frozenset({"\u88dc\u52a9\u8a18\u53f7", "\u7a7a\u767d"})  # punctuation, space
+CONTENT_POS = lang.CONTENT_POS  # nouns, verbs, adjectives (data/language.yaml)
+SKIP_POS = lang.SKIP_POS  # punctuation, spaces
 
 _lock = threading.Lock()
 
@@ -27,13 +29,14 @@ class Token:
     normalized: str
     reading: str
     content: bool
+    parts: tuple[str, ...] = ()  # normalised short units of a compound (mode A)
 
 
 @lru_cache(maxsize=1)
 def _tokenizer():
     from sudachipy import Dictionary, SplitMode
 
-    return Dictionary(dict="core").tokenizer(SplitMode.C), SplitMode.C
+    return Dictionary(dict="core").tokenizer(SplitMode.C), SplitMode.C, SplitMode.A
 
 
 @lru_cache(maxsize=1)
@@ -51,21 +54,35 @@ def word_synonyms() -> dict[str, str]:
             for canonical, variants in table.items() for variant in variants or ()}
 
 
+@lru_cache(maxsize=1)
+def whole_terms() -> frozenset[str]:
+    """Canonical spellings of synonyms.yaml: terms of their own, never split into parts."""
+    with open(DATA / "synonyms.yaml", encoding="utf-8") as fh:
+        return frozenset(str(w) for w in yaml.safe_load(fh).get("synonyms") or {})
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of ``text`` (already normalised); punctuation and spaces are dropped."""
-    tok, mode = _tokenizer()
+    tok, mode, short = _tokenizer()
     with _lock:  # a Sudachi tokenizer is not safe to share between threads
-        morphemes = [
-            (m.surface(), m.normalized_form(), m.reading_form(), m.part_of_speech()[0])
-            for m in tok.tokenize(text, mode)
-        ]
+        morphemes = []
+        for m in tok.tokenize(text, mode):
+            pos = m.part_of_speech()[0]
+            # Mode C keeps compounds whole ("setting-method"); their parts let a
+            # compound meet the same words written apart ("method of setting").
+            split = m.split(short) if pos in CONTENT_POS and len(m) > 1 else ()
+            parts = tuple(p.normalized_form() for p in split) if len(split) > 1 else ()
+            morphemes.append((m.surface(), m.normalized_form(), m.reading_form(), pos, parts))
     stops = stop_words()
     words = word_synonyms()
+    whole = whole_terms()
     out: list[Token] = []
-    for surface, normalized, reading, pos in morphemes:
+    for surface, normalized, reading, pos, parts in morphemes:
         if pos in SKIP_POS:
             continue
         normalized = words.get(normalized, normalized)
         content = pos in CONTENT_POS and normalized not in stops and surface not in stops
-        out.append(Token(surface, normalized, reading or surface, content))
+        kept = () if not content or surface in whole or normalized in whole else tuple(
+            p for p in parts if len(p) > 1 and p not in stops)
+        out.append(Token(surface, normalized, reading or surface, content, kept))
     return out

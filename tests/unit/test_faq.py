@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flask import Flask
 from bot.cli_faq import faq_cli
 from handlers.faq import normalize as norm
 from handlers.faq import rerank
-from handlers.faq.engine import Prediction, get_engine, views
+from handlers.faq.engine import Prediction, features, get_engine, views
 from handlers.faq.knowledge import TITLE_MAX, load
 from handlers.text import render
 
@@ -71,6 +72,12 @@ def test_verb_forms_map_to_the_canonical_word():
     assert "受け取り" in views("カードを受け取る").words
 
 
+def test_compounds_also_give_their_parts_but_domain_terms_stay_whole():
+    words = views("マイナンバーカードの暗証番号の設定方法").words
+    assert {"設定方法", "設定", "方法", "暗証番号"} <= set(words)
+    assert "暗証" not in words and "カード" not in words
+
+
 def test_hiragana_only_question_reads_like_the_kanji_one():
     assert views("あんしょうばんごう").reading == views("暗証番号").reading
 
@@ -91,7 +98,9 @@ def test_dev_questions_are_not_copied_into_the_knowledge_base():
     if SHARED_DEV.exists():
         assert not examples & {r["q"] for r in _rows(SHARED_DEV)}
     for name in ("faq_holdout.jsonl", "faq_municipal_style.jsonl",
-                 "faq_municipal_style2.jsonl"):  # never tuned on
+                 "faq_municipal_style2.jsonl", "faq_municipal_style3.jsonl",
+                 "faq_municipal_style4.jsonl", "faq_municipal_style5.jsonl",
+                 "faq_municipal_style6.jsonl"):  # never copied
         assert not examples & {r["q"] for r in _rows(DATA / name)}, name
 
 
@@ -134,6 +143,37 @@ def test_out_of_scope_questions_are_not_answered(engine, question):
 
 
 @pytest.mark.parametrize(
+    ("question", "other"),
+    [
+        ("パスポートの申請手数料はいくらですか。", True),
+        ("介護保険証をなくしてしまいました。", True),  # not the health-insurance card
+        ("パスポートは本人確認書類になりますか。", False),
+        ("国保の保険証はいつまで使えますか。", False),
+        ("暗証番号を忘れました", False),
+        ("いんかんとうろくをしたいです", True),  # heard or typed in kana
+        ("こんいんとどけをだすときにかーどもいりますか", False),
+    ],
+)
+def test_other_services_count_only_without_a_card_term(engine, question, other):
+    assert engine.other_service(question) is other
+
+
+def test_naming_another_service_lowers_the_confidence(engine):
+    assert engine.settings.coef_other_service < 0
+    assert engine.confidence(0.8, 0.5, 0.3, True) < engine.confidence(0.8, 0.5, 0.3, False)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["住民票の写しの手数料はいくらですか。", "転出届の出し方を教えてください。",
+     "印鑑登録をしたいのですが、何が必要ですか。"],
+)
+def test_questions_about_other_services_are_never_answered(engine, question):
+    assert engine.settings.gate_other_service
+    assert engine.predict(question).topic is None
+
+
+@pytest.mark.parametrize(
     ("question", "topic"),
     [
         ("マイナンバーカードを紛失してしまったのですが、どうすればよろしいでしょうか。", "lost_stolen"),
@@ -159,10 +199,14 @@ def test_predict_handles_empty_and_odd_input(engine):
 
 
 def test_handlers_faq_has_no_japanese_literals_or_web_imports():
+    # Japanese text, escaped or not, lives in data/ (language.yaml for POS names,
+    # script ranges and kana tables); code points as hex numbers count too.
+    escaped = re.compile(r"\\u(3[0-9a-f]{3}|[4-9][0-9a-f]{3}|ff[0-9a-f]{2})|0x3[0-9a-f]{3}", re.I)
     root = Path(__file__).resolve().parents[2] / "handlers" / "faq"
     for path in root.glob("*.py"):
         source = path.read_text(encoding="utf-8")
-        assert not any("\u3040" <= ch <= "\u9fff" for ch in source), path
+        assert not any(ord(ch) >= 0x3000 for ch in source), path
+        assert not escaped.search(source), (path, escaped.search(source))
         for banned in ("import flask", "from flask", "linebot", "twilio"):
             assert banned not in source, (path, banned)
 
@@ -182,6 +226,19 @@ def test_the_focus_clause_is_the_last_clause_with_content(engine):
     focus = dict(zip(top, feats, strict=True))
     assert focus["pin_forgot_lock"]["fgap"] == 0.0  # best on the clause that is asked
     assert "lock" in rerank.cues("暗証番号がロックされました")
+
+
+def test_centroid_scores_equal_the_cosine_with_the_centroid(engine):
+    # The engine sums the examples' similarities instead of a second dot product.
+    q = engine._vector(features(views("暗証番号の再設定はどこでできますか")))
+    for topic in ("pin_forgot_lock", "fees"):
+        centroid = engine._centroids[topic]
+        cosine = sum(x * centroid.get(k, 0.0) for k, x in q.items())
+        summed = sum(
+            x * dx for k, x in q.items() for doc, dx in engine._index.get(k, ())
+            if engine._labels[doc] == topic
+        )
+        assert summed * engine._centroid_scale[topic] == pytest.approx(cosine)
 
 
 def test_leaving_an_example_out_changes_only_its_own_scores(engine):
