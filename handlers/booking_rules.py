@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "visit_lead_business_days": 2,
     "visit_horizon_days": 90,
     "visit_minutes": 60,
+    # A place offered from the waiting list is held for nobody; when it is still
+    # free this many hours later, the next resident waiting is told.
+    "waitlist_offer_hours": 24,
 }
 
 NOT_A_NUMBER, TOO_SMALL, TOO_LARGE = "not_a_number", "too_small", "too_large"

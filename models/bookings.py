@@ -20,12 +20,16 @@ from sqlalchemy import ForeignKey, Index, Integer, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import events as ev
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 from models.events import OPEN, Slot, SupportEvent, release, reserve
 
 ACTIVE, CANCELLED, DONE, NO_SHOW = "active", "cancelled", "done", "no_show"
 BOOKING_STATUSES = (ACTIVE, CANCELLED, DONE, NO_SHOW)
 WAITING, OFFERED, WITHDRAWN, TOOK_PLACE = "waiting", "offered", "withdrawn", "booked"
+# A waiting-list entry ends "expired" when its event starts or is cancelled
+# without a place for it, or when an offered place was not taken in time.
+EXPIRED = "expired"
 # No 0/O, 1/I/L: a code read out on the phone or copied by hand stays unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -276,3 +280,29 @@ def settle_waiting(session: Session, resident_id: int, event_id: int) -> None:
         )
     ):
         entry.status = TOOK_PLACE
+
+
+def waiting_entries_to_close(session: Session, now: datetime) -> list[WaitingListEntry]:
+    """Entries still waiting (or offered) for an event that has started or was cancelled."""
+    return list(
+        session.scalars(
+            select(WaitingListEntry)
+            .join(SupportEvent, SupportEvent.id == WaitingListEntry.event_id)
+            .where(
+                WaitingListEntry.status.in_((WAITING, OFFERED)),
+                (SupportEvent.starts_at <= now) | (SupportEvent.status == ev.CANCELLED),
+            )
+            .order_by(WaitingListEntry.id)
+        )
+    )
+
+
+def lapsed_offers(session: Session, offered_before: datetime) -> list[WaitingListEntry]:
+    """Places offered from the waiting list before ``offered_before`` and not taken."""
+    return list(
+        session.scalars(
+            select(WaitingListEntry)
+            .where(WaitingListEntry.status == OFFERED, WaitingListEntry.offered_at < offered_before)
+            .order_by(WaitingListEntry.offered_at, WaitingListEntry.id)
+        )
+    )

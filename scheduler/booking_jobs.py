@@ -5,6 +5,10 @@
   scheduled visits) gets one reminder; ``reminded_at`` makes it once only.
 - ``nudge_unanswered_proposals``: a proposed visit date not answered within
   2 business days gets one nudge (``nudged_at``), in business hours only.
+- ``close_waiting_lists``: a waiting list ends when its event starts or is
+  cancelled (each resident still waiting is told, once); a place offered from
+  it and not booked within ``bookings.waitlist_offer_hours`` lapses and the
+  next resident waiting is told.
 Each job is one unit of work; pushes go through the outbox (LINE, else SMS).
 """
 
@@ -17,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import booking_views as views
+from handlers.booking_rules import limits
 from handlers.contract import Choice, Reply
 from handlers.notify import notify
 from handlers.text import label
+from models import bookings as bk
 from models.bookings import ACTIVE, Booking
 from models.city import city
 from models.events import CANCELLED, Slot, SupportEvent
@@ -101,7 +107,31 @@ def send_proposal_nudges(session: Session, now: datetime) -> int:
     return sent
 
 
-def _run(app, work) -> int:
+def close_waiting(session: Session, now: datetime) -> tuple[int, int]:
+    """End waiting lists of events that started or were cancelled; pass on lapsed offers.
+
+    Returns (entries closed, places offered to the next resident)."""
+    closed = 0
+    for entry in bk.waiting_entries_to_close(session, now):
+        event = session.get(SupportEvent, entry.event_id)
+        if entry.status == bk.WAITING:  # an offered resident already knew of a place
+            context = {**views.event_context(event), "cancelled": event.status == CANCELLED}
+            choices = [Choice(label("venue"), "menu:venue"), Choice(label("menu"), "g:menu")]
+            notify(session, entry.resident_id,
+                   [Reply("bookings/waitlist_closed", context, choices)], source="waitlist")  # fmt: skip
+        entry.status = bk.EXPIRED
+        closed += 1
+    offered = 0
+    hold = timedelta(hours=limits()["waitlist_offer_hours"])
+    for entry in bk.lapsed_offers(session, now - hold):
+        entry.status = bk.EXPIRED
+        event = session.get(SupportEvent, entry.event_id)
+        if views.offer_freed_place(session, event, now) is not None:
+            offered += 1
+    return closed, offered
+
+
+def _run(app, work):
     from models.base import utcnow
     from models.db import db
 
@@ -121,3 +151,9 @@ def nudge_unanswered_proposals(app) -> None:
     n = _run(app, send_proposal_nudges)
     if n:
         log.info("queued %d visit-date nudges", n)
+
+
+def close_waiting_lists(app) -> None:
+    closed, offered = _run(app, close_waiting)
+    if closed or offered:
+        log.info("waiting lists: %d entries closed, %d places offered on", closed, offered)

@@ -95,9 +95,17 @@ def _nudge_unanswered_proposals(app: Flask) -> None:
     nudge_unanswered_proposals(app)
 
 
+def _close_waiting_lists(app: Flask) -> None:
+    from scheduler.booking_jobs import close_waiting_lists
+
+    close_waiting_lists(app)
+
+
 # job id -> (function, cron fields in Asia/Tokyo, or a callable returning them)
 CRON_JOBS = {
     "remind_day_before": (_remind_day_before, _day_before_cron),
     # Hourly in the working day; the job itself skips outside business hours.
     "nudge_unanswered_proposals": (_nudge_unanswered_proposals, {"hour": "9-16", "minute": 5}),
+    # Every 15 minutes: waiting lists end when their event starts; lapsed offers move on.
+    "close_waiting_lists": (_close_waiting_lists, {"minute": "*/15"}),
 }

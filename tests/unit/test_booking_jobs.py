@@ -8,7 +8,12 @@ from models.bookings import book
 from models.outbox import OutboxMessage
 from models.residents import get_or_create_resident
 from models.visits import VisitRequest, propose
-from scheduler.booking_jobs import day_before_at, send_day_before_reminders, send_proposal_nudges
+from scheduler.booking_jobs import (
+    close_waiting,
+    day_before_at,
+    send_day_before_reminders,
+    send_proposal_nudges,
+)
 from tests.booking_factories import jst, venue_event
 from tests.unit.booking_driver import booking_session  # noqa: F401
 
@@ -86,6 +91,69 @@ def test_the_clock_schedules_the_booking_jobs():
     assert "deliver_outbox" in jobs
     assert str(jobs["remind_day_before"].trigger) == "cron[hour='10', minute='0']"
     assert "nudge_unanswered_proposals" in jobs
+    assert str(jobs["close_waiting_lists"].trigger) == "cron[minute='*/15']"
+
+
+def _wait(session, event, user):
+    from models.bookings import join_waiting_list
+
+    rid = get_or_create_resident(session, "line", user).id
+    return join_waiting_list(session, rid, event.id)
+
+
+def _templates(session):
+    return [(m.resident_id, m.payload["replies"][0]["template"])
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]  # fmt: skip
+
+
+def test_a_waiting_list_ends_when_its_event_starts_and_each_resident_is_told(session):
+    event = venue_event(session, jst(2026, 12, 5, 10))
+    first, second = _wait(session, event, "U" + "4" * 32), _wait(session, event, "U" + "5" * 32)
+    assert close_waiting(session, jst(2026, 12, 5, 9, 45)) == (0, 0)  # not yet
+    assert close_waiting(session, jst(2026, 12, 5, 10)) == (2, 0)
+    assert (first.status, second.status) == ("expired", "expired")
+    assert _templates(session) == [(first.resident_id, "bookings/waitlist_closed"),
+                                   (second.resident_id, "bookings/waitlist_closed")]  # fmt: skip
+    assert close_waiting(session, jst(2026, 12, 5, 11)) == (0, 0)  # told once
+
+
+def test_a_cancelled_event_closes_its_waiting_list_with_the_reason(session):
+    event = venue_event(session, jst(2026, 12, 9, 10))
+    entry = _wait(session, event, "U" + "6" * 32)
+    event.status = "cancelled"
+    assert close_waiting(session, jst(2026, 12, 4, 10)) == (1, 0)
+    msg = session.scalars(select(OutboxMessage)).one()
+    assert msg.payload["replies"][0]["context"]["cancelled"] is True
+    assert entry.status == "expired"
+
+
+def test_an_offer_not_taken_in_a_day_passes_to_the_next_resident(session):
+    from handlers.booking_views import offer_freed_place
+    from models.bookings import cancel_booking
+
+    event = venue_event(session, jst(2026, 12, 9, 10), slots=1, capacity=1)
+    booking = _book(session, event)
+    first, second = _wait(session, event, "U" + "7" * 32), _wait(session, event, "U" + "8" * 32)
+    cancel_booking(session, booking, jst(2026, 12, 4, 10))
+    assert offer_freed_place(session, event, jst(2026, 12, 4, 10)) == first.resident_id
+    assert close_waiting(session, jst(2026, 12, 5, 9)) == (0, 0)  # 23 hours: still theirs
+    assert close_waiting(session, jst(2026, 12, 5, 10, 15)) == (0, 1)
+    assert (first.status, second.status) == ("expired", "offered")
+    assert _templates(session)[-1] == (second.resident_id, "bookings/waitlist_offer")
+
+
+def test_a_lapsed_offer_on_a_place_taken_meanwhile_offers_nothing(session):
+    from handlers.booking_views import offer_freed_place
+    from models.bookings import cancel_booking
+
+    event = venue_event(session, jst(2026, 12, 9, 10), slots=1, capacity=1)
+    booking = _book(session, event)
+    first, second = _wait(session, event, "U" + "7" * 32), _wait(session, event, "U" + "8" * 32)
+    cancel_booking(session, booking, jst(2026, 12, 4, 10))
+    offer_freed_place(session, event, jst(2026, 12, 4, 10))
+    _book(session, event, "U" + "9" * 32)  # someone else booked the freed place
+    assert close_waiting(session, jst(2026, 12, 5, 10, 15)) == (0, 0)
+    assert (first.status, second.status) == ("expired", "waiting")
 
 
 def test_the_export_writes_rfc5545_ics_and_csv(session):
