@@ -4,7 +4,8 @@ The app is served on a free loopback port in a background thread (so the
 LINE stand-in is reachable exactly as in the browser simulator); each line
 you type becomes a signed webhook event. A number picks a button of the
 last reply; ``/follow``, ``/unfollow``, ``/image`` send those events;
-``/quit`` ends.
+``/quit`` ends. The sandbox database is migrated first, so the command works
+on a fresh checkout.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def _show(messages: list[dict]) -> list[dict]:
     return actions
 
 
+def _bring_schema_up_to_date() -> None:
+    """The sandbox database is ours to migrate (``scripts/run`` does the same)."""
+    from alembic import command
+
+    from bot.cli import alembic_config
+
+    command.upgrade(alembic_config(), "head")
+
+
 @sandbox_cli.command("chat")
 @click.option("--user", default=None, help="LINE user id to act as (default: a new one).")
 def chat(user: str | None) -> None:
@@ -52,6 +62,7 @@ def chat(user: str | None) -> None:
     app = current_app._get_current_object()
     if not app.config["SANDBOX"]:
         raise click.ClickException("only in sandbox mode (no LINE credentials set)")
+    _bring_schema_up_to_date()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
