@@ -169,6 +169,7 @@ class FaqEngine:
             knowledge.other_services, knowledge.card_terms,
             surface=lambda t: fold_surface(normalize_text(t)),
             reading=lambda t: views(t).reading,
+            other_contexts=knowledge.other_contexts,
         )
 
     # --- building ---------------------------------------------------------

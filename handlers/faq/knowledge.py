@@ -51,6 +51,10 @@ class Knowledge:
     # learns how much that counts (coef_other_service in calibration.yaml).
     other_services: tuple[str, ...] = ()
     card_terms: tuple[str, ...] = ()
+    # Words that put a question elsewhere even when it names the card: the
+    # number handed to an employer, a full bill at the clinic, the uses of the
+    # number in other offices' work.
+    other_contexts: tuple[str, ...] = ()
 
     def ids(self) -> list[str]:
         return [t.id for t in self.topics]
@@ -88,6 +92,7 @@ def parse(raw: dict) -> Knowledge:
         oos,
         other_services=tuple(str(w) for w in scope.get("other_services") or ()),
         card_terms=tuple(str(w) for w in scope.get("card_terms") or ()),
+        other_contexts=tuple(str(w) for w in scope.get("other_contexts") or ()),
     )
 
 

@@ -133,6 +133,49 @@ def strip_fillers(text: str) -> str:
     return pattern.sub(" ", text).strip() if pattern else text
 
 
+_HIRAGANA_RUN = re.compile(f"[{lang.char_class(lang.HIRAGANA, extra=lang.LONG_VOWEL_MARKS)}]+")
+
+
+@lru_cache(maxsize=1)
+def _kana_words() -> tuple[dict[str, str], int]:
+    """Hiragana reading -> spelling of the knowledge base's nouns (data/kana_words.yaml)."""
+    path = DATA / "kana_words.yaml"
+    if not path.exists():
+        return {}, 0
+    with open(path, encoding="utf-8") as fh:
+        table = {str(k): str(v) for k, v in (yaml.safe_load(fh).get("words") or {}).items()}
+    return table, max(map(len, table), default=0)
+
+
+def _spell_run(run: str, table: dict[str, str], longest: int) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(run):
+        for n in range(min(longest, len(run) - i), 2, -1):
+            word = table.get(run[i : i + n])
+            if word is not None:
+                out.append(word)
+                i += n
+                break
+        else:
+            out.append(run[i])
+            i += 1
+    return "".join(out)
+
+
+def spell_kana_words(text: str) -> str:
+    """Write the knowledge base's nouns found in hiragana runs as the examples spell them.
+
+    A question typed without kanji (or heard by a recogniser that wrote kana)
+    then meets the examples in the surface and word views, not only in the
+    reading. Longest reading first, left to right (``bench/faq_kana_vocab.py``).
+    """
+    table, longest = _kana_words()
+    if not table:
+        return text
+    return _HIRAGANA_RUN.sub(lambda m: _spell_run(m.group(0), table, longest), text)
+
+
 def normalize_text(text: str) -> str:
-    """NFKC + synonyms + filler phrases removed: the text the tokenizer sees."""
-    return strip_fillers(apply_synonyms(nfkc(text)))
+    """NFKC + synonyms + kana nouns spelled + filler phrases removed: what the tokenizer sees."""
+    return strip_fillers(spell_kana_words(apply_synonyms(nfkc(text))))

@@ -69,13 +69,14 @@ def cues(clause: str) -> tuple[str, ...]:
 def data_hash(knowledge_file: Path, focus_file: Path | None = None) -> str:
     """Hash of what the re-ranker was trained on.
 
-    The knowledge base and the focus rules, plus the synonym and language
-    tables that shape every feature it sees.
+    The knowledge base and the focus rules, plus the synonym, language and
+    kana-spelling tables that shape every feature it sees.
     """
     h = hashlib.sha256()
     for path in (knowledge_file, focus_file or DATA / "focus.yaml",
-                 DATA / "synonyms.yaml", DATA / "language.yaml"):
-        h.update(Path(path).read_bytes())
+                 DATA / "synonyms.yaml", DATA / "language.yaml", DATA / "kana_words.yaml"):
+        if Path(path).exists():
+            h.update(Path(path).read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -1,7 +1,9 @@
 """Is a question about another city service? (``out_of_scope`` lists in knowledge.yaml).
 
 ``other_services`` names other municipal services and documents, ``card_terms``
-the words that show a question is about the card after all. A question that
+the words that show a question is about the card after all, and
+``other_contexts`` the words that put a question elsewhere even when it names
+the card (the number handed to an employer, a full bill at the clinic). A question that
 names another service and, once those names are cut out, no card term is
 *about another service* (a care-insurance card is not the health-insurance
 card, while the health-insurance card of the national insurance still is).
@@ -44,21 +46,30 @@ class ScopeTerms:
     card: tuple[str, ...]
     other_readings: tuple[str, ...]
     card_readings: tuple[str, ...]
+    contexts: tuple[str, ...] = ()
+    context_readings: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, other_services: tuple[str, ...], card_terms: tuple[str, ...],
-              surface: Callable[[str], str], reading: Callable[[str], str]) -> ScopeTerms:
-        """Fold both lists the way questions are folded (``surface``, ``reading``)."""
+              surface: Callable[[str], str], reading: Callable[[str], str],
+              other_contexts: tuple[str, ...] = ()) -> ScopeTerms:
+        """Fold the lists the way questions are folded (``surface``, ``reading``)."""
         return cls(
             _longest_first({surface(t) for t in other_services}),
             _longest_first({surface(t) for t in card_terms}),
             _longest_first({r for r in map(reading, other_services)
                             if len(r) >= MIN_OTHER_READING}),
             _longest_first({r for r in map(reading, card_terms) if len(r) >= MIN_CARD_READING}),
+            _longest_first({surface(t) for t in other_contexts}),
+            _longest_first({r for r in map(reading, other_contexts)
+                            if len(r) >= MIN_OTHER_READING}),
         )
 
     def other_service(self, surface: str, reading: str) -> bool:
         """True when the question (its folded surface and reading) is about another service."""
+        if any(t in surface for t in self.contexts) or any(
+                t in reading for t in self.context_readings):
+            return True
         found = _names_other(surface, self.others, self.card)
         if found is None:
             found = _names_other(reading, self.other_readings, self.card_readings)

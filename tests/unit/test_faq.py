@@ -55,6 +55,11 @@ def test_long_vowels_are_folded_in_readings():
         ("ほけんしょう", "保険証"),
         ("マイナの保険証", "マイナ保険証"),
         ("ｽﾏﾎ", "スマートフォン"),
+        # as a speech recogniser writes them (same sound, other kanji)
+        ("安祥番号", "暗証番号"),
+        ("公布通知書", "交付通知書"),
+        ("行進", "更新"),
+        ("みぶんしょうめいしょ", "本人確認書類"),  # longest variant first, not みぶんしょう
     ],
 )
 def test_synonyms_rewrite_variants_to_one_spelling(variant, canonical):
@@ -65,6 +70,19 @@ def test_polite_fillers_are_dropped_so_long_and_short_questions_share_content():
     long = views("暗証番号の再設定について教えていただけますでしょうか。")
     short = views("暗証番号の再設定")
     assert long.words == short.words
+
+
+def test_kana_nouns_are_spelled_as_the_examples_spell_them():
+    assert norm.spell_kana_words("しんせいしょの しゃしん") == "申請書の 写真"
+    # a reading that would split a verb (はいっていて holds いってい) is not in the table
+    assert "一定" not in norm.normalize_text("しせつに はいっていて")
+    assert "施設" in norm.normalize_text("しせつに はいっていて")
+    kana, kanji = views("がいこくせきの ばあいの ゆうこうきげん"), views("外国籍の場合の有効期限")
+    assert kana.surface == kanji.surface and kana.words == kanji.words
+
+
+def test_speech_fillers_are_dropped():
+    assert views("えっとあのー暗証番号を忘れた").words == views("暗証番号を忘れた").words
 
 
 def test_verb_forms_map_to_the_canonical_word():
@@ -97,7 +115,7 @@ def test_dev_questions_are_not_copied_into_the_knowledge_base():
     examples = {e for t in kb.topics for e in t.examples} | set(kb.out_of_scope)
     if SHARED_DEV.exists():
         assert not examples & {r["q"] for r in _rows(SHARED_DEV)}
-    for name in ("faq_holdout.jsonl", "faq_municipal_style.jsonl",
+    for name in ("faq_holdout.jsonl", "faq_holdout_voices.jsonl", "faq_municipal_style.jsonl",
                  "faq_municipal_style2.jsonl", "faq_municipal_style3.jsonl",
                  "faq_municipal_style4.jsonl", "faq_municipal_style5.jsonl",
                  "faq_municipal_style6.jsonl"):  # never copied
@@ -152,6 +170,11 @@ def test_out_of_scope_questions_are_not_answered(engine, question):
         ("暗証番号を忘れました", False),
         ("いんかんとうろくをしたいです", True),  # heard or typed in kana
         ("こんいんとどけをだすときにかーどもいりますか", False),
+        # the card named in another matter (other_contexts)
+        ("勤務先にマイナンバーを提出する必要はありますか", True),
+        ("マイナ保険証を出したのに病院で全額払いました", True),
+        ("印鑑証明はコンビニ以外でも取れますか", True),
+        ("マイナ保険証の利用登録はどこでできますか", False),
     ],
 )
 def test_other_services_count_only_without_a_card_term(engine, question, other):
