@@ -123,7 +123,7 @@ def _digits(raw: str | None) -> str:
 
 
 # Separators people put inside a name: KATAKANA MIDDLE DOT, IDEOGRAPHIC SPACE, space.
-_SEPARATORS = str.maketrans({"\u30fb": "", "\u3000": "", " ": ""})
+_SEPARATORS = str.maketrans("", "", chr(0x30FB) + chr(0x3000) + " ")
 HIRAGANA = (0x3041, 0x3096)  # small A .. small KE
 KATAKANA = (0x30A1, 0x30FC)  # small A .. PROLONGED SOUND MARK
 HIRAGANA_TO_KATAKANA = 0x60  # the two blocks are parallel

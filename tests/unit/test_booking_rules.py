@@ -182,4 +182,5 @@ def test_a_cancelled_event_does_not_hold_its_staff(session):
     assign(session, staff.id, first, WORKER)
     first.status = "cancelled"
     session.flush()
-    assign(session, staff.id, second, WORKER)
+    assignment = assign(session, staff.id, second, WORKER)  # would raise staff_double_booked
+    assert (assignment.staff_id, assignment.event_id) == (staff.id, second.id)
