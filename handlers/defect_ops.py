@@ -20,11 +20,15 @@ from sqlalchemy.orm import Session
 
 from handlers.redact import redact
 from models import defects as dc
-from models.applications import ApplicationRecord, RecordError, create_record, record_errors
+from models.applications import (
+    RECORD_TEXT_FIELDS,
+    ApplicationRecord,
+    RecordError,
+    create_record,
+    record_errors,
+)
 from models.audit import audit
 from scheduler.business_calendar import JST
-
-RECORD_FORM_FIELDS = ("name", "name_kana", "contact_phone", "application_id", "my_number")
 
 
 @dataclass
@@ -75,7 +79,7 @@ def parse_date(raw: str | None, field_name: str) -> date | None:
 
 def record_form(data: Mapping[str, str]) -> RecordForm:
     return RecordForm(**{k: str(data.get(k, "") or "") for k in (
-        *RECORD_FORM_FIELDS, "consultations", "inquiry_id")})  # fmt: skip
+        *RECORD_TEXT_FIELDS, "consultations", "inquiry_id")})  # fmt: skip
 
 
 def record_form_errors(session: Session, form: RecordForm) -> dict[str, list[str]]:

@@ -110,6 +110,10 @@ class ApplicationRecord(Base):
         return masked(self.my_number)
 
 
+# The text fields a record is made from (API body, console form), in form order.
+RECORD_TEXT_FIELDS = ("name", "name_kana", "contact_phone", "application_id", "my_number")
+
+
 def masked(value: str | None) -> str | None:
     """``****-****-1234``: the last four digits only, whatever the length."""
     if not value:

@@ -19,13 +19,11 @@ from bot.api import ApiError, body, bp, get_or_404, iso, need, need_one_of, uow
 from bot.api.crud import listed, narrowed, viewed
 from handlers import defect_ops as ops
 from models import defects as dc
-from models.applications import ApplicationRecord, RecordError, create_record
+from models.applications import RECORD_TEXT_FIELDS, ApplicationRecord, RecordError, create_record
 from models.audit import audit
 from models.base import utcnow
 from models.events import SupportEvent
 from models.residents import Resident
-
-RECORD_FIELDS = ("name", "name_kana", "contact_phone", "application_id", "my_number")
 
 
 def record_json(r: ApplicationRecord) -> dict[str, Any]:
@@ -95,7 +93,7 @@ def applications_list():
 @bp.post("/applications")
 def applications_create():
     data = body()
-    for field in RECORD_FIELDS[1:]:
+    for field in RECORD_TEXT_FIELDS[1:]:
         if data.get(field) is not None and not isinstance(data[field], str):
             raise ApiError("bad_value", field=field)
     with uow() as s:

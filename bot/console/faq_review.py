@@ -27,8 +27,8 @@ def _titles(items: list[fr.FaqReviewItem]) -> dict[str, str]:
     from handlers.faq.engine import get_engine
 
     engine = get_engine()
-    ids = {t for item in items for t in item.top3_ids}
-    return {t: engine.title(t) for t in ids if t in set(engine.topic_ids())}
+    guessed = {t for item in items for t in item.top3_ids}
+    return {t: engine.title(t) for t in guessed & set(engine.topic_ids())}
 
 
 def _status_arg() -> str | None:
