@@ -82,6 +82,13 @@ def render_case(case_id: int, *, revealed=None, errors=None, status: int = 200):
     return page, status
 
 
+def _refused(s, case_id: int, errors: dict[str, list[str]], status: int = 422):
+    """Back to the case page with the reasons; nothing of the refused change is kept
+    (rolled back first: the page reads in its own unit of work)."""
+    s.rollback()
+    return render_case(case_id, errors=errors, status=status)
+
+
 @bp.route("/defects/<int:case_id>")
 @require(VIEW_INBOX)
 def defect(case_id: int):
@@ -119,11 +126,9 @@ def defect_status(case_id: int):
             ops.change_status(s, actor(), case, request.form.get("status", ""), utcnow())
         except dc.IllegalTransition:
             # Another tab or the cadence job moved the case first: show where it is now.
-            s.rollback()
-            return render_case(case_id, errors={"status": ["bad_transition"]}, status=409)
+            return _refused(s, case_id, {"status": ["bad_transition"]}, status=409)
         except dc.CaseError as err:
-            s.rollback()
-            return render_case(case_id, errors={err.field: [err.code]}, status=422)
+            return _refused(s, case_id, {err.field: [err.code]})
         s.commit()
     flash("status_changed")
     return redirect(url_for("console.defect", case_id=case_id))
@@ -140,8 +145,7 @@ def defect_contact(case_id: int):
                                   outcome=form.get("outcome", ""), note=form.get("note"),
                                   now=utcnow())  # fmt: skip
         except dc.CaseError as err:
-            s.rollback()
-            return render_case(case_id, errors={err.field: [err.code]}, status=422)
+            return _refused(s, case_id, {err.field: [err.code]})
         s.commit()
     flash("contact_logged")
     return redirect(url_for("console.defect", case_id=case_id, _anchor="contacts"))
