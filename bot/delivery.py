@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.line.client import LineClient, SendResult
 from models.base import utcnow
 from models.db import db
-from models.outbox import OutboxMessage, claim_due, settle
+from models.outbox import UNSETTLED, OutboxMessage, claim_due, settle
 
 log = logging.getLogger(__name__)
+
+# LINE answers "Invalid reply token" alike for a used and an expired token. A
+# reply taken over from a sender that died mid-send, refused while its token
+# cannot have expired yet, was sent by that sender: pushing it would say it twice.
+REPLY_TOKEN_FRESH = timedelta(seconds=40)
 
 
 class Delivery:
@@ -60,6 +65,10 @@ class Delivery:
             return sms(msg)
         return SendResult(False, error="unreachable", permanent=True)
 
+    @staticmethod
+    def _already_replied(msg: OutboxMessage, now: datetime) -> bool:
+        return msg.last_error == UNSETTLED and now - msg.created_at < REPLY_TOKEN_FRESH
+
     def deliver(self, ids: list[int] | None = None, now: datetime | None = None) -> int:
         """Send due messages (only ``ids`` if given); return how many were sent."""
         if ids is not None and not ids:
@@ -76,6 +85,9 @@ class Delivery:
                 result = SendResult(False, error=f"no sender for {msg.channel}", permanent=True)
             else:
                 result = sender(msg)
+            if result.token_refused and self._already_replied(msg, now):
+                log.warning("outbox %s: reply token used by an unsettled attempt", msg.id)
+                result = SendResult(True, result.status)
             if not result.ok:
                 log.warning(
                     "outbox %s: %s attempt %d failed (%s)",

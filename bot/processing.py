@@ -16,23 +16,32 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from bot.line import events as line_events
 from bot.line.render import to_json, to_messages
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from models.base import utcnow
 from models.db import db
-from models.inbound import DONE, FAILED, InboundEvent, claim_event, mark
+from models.inbound import DONE, InboundEvent, claim_event, fail, mark, note_error
 from models.outbox import enqueue
 
 log = logging.getLogger(__name__)
+
+
+def _reply_token(payload: dict[str, Any]) -> str | None:
+    """The reply token if it has the only shape LINE sends (a string); else push."""
+    token = payload.get("replyToken")
+    return token if isinstance(token, str) and token else None
 
 
 def _queue_line(session, resident_id: int, payload: dict[str, Any], replies: list[Reply]):
     messages = to_json(to_messages(replies))
     if not messages:
         return []
-    token = payload.get("replyToken")
+    token = _reply_token(payload)
     msg = enqueue(
         session,
         channel="line",
@@ -51,12 +60,30 @@ CHANNELS: dict[str, tuple[Callable[[str, dict], Inbound], Callable[..., list[int
 }
 
 
-def process_event(event_id: int, now: datetime | None = None) -> list[int]:
-    """Process one recorded event exactly once; return the outbox ids to send."""
+def is_transient(exc: BaseException) -> bool:
+    """A database that is away, busy or timed out: the same event may succeed later."""
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def error_class(exc: BaseException) -> str:
+    """The class name to record: the driver's own for database errors (LockNotAvailable)."""
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    return type(orig if orig is not None else exc).__name__
+
+
+def process_event(event_id: int, now: datetime | None = None, count: bool = True) -> list[int]:
+    """Process one recorded event exactly once; return the outbox ids to send.
+
+    Never raises. An error the database may not repeat (it was away, a lock
+    or statement timed out) leaves the event received for the clock to retry;
+    any other error fails the event (``fail_event``).
+    """
     now = now or utcnow()
     try:
         with db.unit_of_work() as s:
-            event = claim_event(s, event_id, now)
+            event = claim_event(s, event_id, now, count=count)
             if event is None:
                 return []  # done already, or another worker has it
             translate, queue = CHANNELS[event.channel]
@@ -65,26 +92,52 @@ def process_event(event_id: int, now: datetime | None = None) -> list[int]:
             mark(s, event.id, DONE)
             s.commit()
             return ids
-    except Exception as exc:  # noqa: BLE001 - recorded as failed; no text in the log
-        log.error("inbound event %s failed: %s", event_id, type(exc).__name__)
-        return _fail(event_id, type(exc).__name__)
-
-
-def _fail(event_id: int, error: str) -> list[int]:
-    """Keep the event as failed and apologise to the resident."""
-    with db.unit_of_work() as s:
-        event = s.get(InboundEvent, event_id)
-        if event is None:
+    except Exception as exc:  # noqa: BLE001 - recorded; no text in the log
+        error = error_class(exc)
+        if is_transient(exc):
+            log.warning("inbound event %s: %s, left for a retry", event_id, error)
+            _quietly(note_error, event_id, error)
             return []
-        mark(s, event_id, FAILED, error)
-        ids: list[int] = []
-        if event.channel == "line" and event.payload.get("userId"):
-            from models.residents import get_or_create_resident
+        log.error("inbound event %s failed: %s", event_id, error)
+        return fail_event(event_id, error)
 
-            resident = get_or_create_resident(s, "line", event.payload["userId"])
-            ids = _queue_line(s, resident.id, event.payload, [Reply("errors/apology")])
-        s.commit()
-        return ids
+
+def fail_event(event_id: int, error: str) -> list[int]:
+    """Keep the event as failed and apologise to the resident.
+
+    If even that fails (whatever the payload holds), the event is still
+    marked failed with its error class, in a transaction that reads nothing
+    of the payload; the clock escalates it to staff either way.
+    """
+    try:
+        with db.unit_of_work() as s:
+            if not fail(s, event_id, error):
+                return []  # another worker took it after our attempt rolled back
+            event = s.get(InboundEvent, event_id)
+            ids: list[int] = []
+            payload = event.payload if event is not None else None
+            user = payload.get("userId") if isinstance(payload, dict) else None
+            if event is not None and event.channel == "line" and isinstance(user, str) and user:
+                from models.residents import get_or_create_resident
+
+                resident = get_or_create_resident(s, "line", user)
+                ids = _queue_line(s, resident.id, payload, [Reply("errors/apology")])
+            s.commit()
+            return ids
+    except Exception as exc:  # noqa: BLE001 - the last resort below must run
+        log.error("inbound event %s: no apology (%s)", event_id, type(exc).__name__)
+    _quietly(fail, event_id, error)
+    return []
+
+
+def _quietly(write: Callable[..., object], event_id: int, *args: Any) -> None:
+    """One small update in its own transaction; a database that is away is logged."""
+    try:
+        with db.unit_of_work() as s:
+            write(s, event_id, *args)
+            s.commit()
+    except Exception as exc:  # noqa: BLE001 - the clock retries what is left received
+        log.error("inbound event %s: not updated (%s)", event_id, type(exc).__name__)
 
 
 class EventProcessor:

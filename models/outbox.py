@@ -19,7 +19,14 @@ from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 MAX_ATTEMPTS = 12
-SENDING_LEASE = timedelta(minutes=2)
+# A sender sends its batch in order, one platform call at most ~13 s (timeouts),
+# so the k-th message of a batch is leased for k times this. A message still
+# sending after its lease was left by a sender that died mid-send: it is sent
+# again, soon enough for a reply token to be still valid (LINE: one minute).
+SENDING_LEASE = timedelta(seconds=20)
+# last_error of a message taken over from a dead sender: its earlier attempt
+# may have reached the platform (see bot/delivery.py for replies).
+UNSETTLED = "unsettled"
 
 
 class OutboxMessage(Base):
@@ -87,10 +94,12 @@ def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] |
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     rows = list(session.scalars(query))
-    for row in rows:
+    for position, row in enumerate(rows, start=1):
+        if row.status == SENDING:
+            row.last_error = UNSETTLED
         row.status = SENDING
         row.attempts += 1
-        row.next_attempt_at = now + SENDING_LEASE
+        row.next_attempt_at = now + SENDING_LEASE * position
     return rows
 
 
