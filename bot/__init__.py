@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_keyring(Keyring.from_setting(settings.data_encryption_key))
     db.bind(settings.database_url)
     _configure_logging(app)
+    from bot import db_guard
+
+    db_guard.install(app)  # PostgreSQL time limits for requests; 503 when busy
 
     from bot.delivery import Delivery
     from bot.processing import EventProcessor

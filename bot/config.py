@@ -50,6 +50,9 @@ class Settings:
     scheduler: str = "off"  # off | inprocess
     staff_api_tokens: str = ""
     event_workers: int = 4
+    # PostgreSQL, per web request transaction (bot/db_guard.py); 0 = no limit.
+    db_lock_timeout_ms: int = 1000
+    db_statement_timeout_ms: int = 5000
     twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
     twilio_from_number: str = SANDBOX_TWILIO_FROM
@@ -72,6 +75,8 @@ class Settings:
             "SCHEDULER": self.scheduler,
             "STAFF_API_TOKENS": self.staff_api_tokens,
             "EVENT_WORKERS": self.event_workers,
+            "DB_LOCK_TIMEOUT_MS": self.db_lock_timeout_ms,
+            "DB_STATEMENT_TIMEOUT_MS": self.db_statement_timeout_ms,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
             "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
@@ -134,8 +139,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
         event_workers=int(env.get("EVENT_WORKERS", "4")),
+        db_lock_timeout_ms=_milliseconds(env, "DB_LOCK_TIMEOUT_MS", 1000),
+        db_statement_timeout_ms=_milliseconds(env, "DB_STATEMENT_TIMEOUT_MS", 5000),
         **_twilio_settings(env),
     )
+
+
+def _milliseconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of milliseconds (0 = no limit)")
+    return int(raw)
 
 
 def _twilio_settings(env: Mapping[str, str]) -> dict[str, Any]:

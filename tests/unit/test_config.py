@@ -50,3 +50,17 @@ def test_sandbox_start_up_says_so(database_url, caplog):
         app = build_app(database_url)
     assert app.config["SANDBOX"]
     assert "SANDBOX MODE" in caplog.text
+
+
+def test_database_time_limits_for_requests_default_to_one_and_five_seconds():
+    key = {"DATA_ENCRYPTION_KEY": Keyring.generate()}
+    s = load_settings(key)
+    assert (s.db_lock_timeout_ms, s.db_statement_timeout_ms) == (1000, 5000)
+    s = load_settings({**key, "DB_LOCK_TIMEOUT_MS": "250", "DB_STATEMENT_TIMEOUT_MS": "0"})
+    assert (s.db_lock_timeout_ms, s.db_statement_timeout_ms) == (250, 0)
+
+
+@pytest.mark.parametrize("value", ["1s", "-1", "1.5", "²"])
+def test_a_time_limit_that_is_not_whole_milliseconds_is_an_error(value):
+    with pytest.raises(ConfigError, match="DB_LOCK_TIMEOUT_MS"):
+        load_settings({"DATA_ENCRYPTION_KEY": Keyring.generate(), "DB_LOCK_TIMEOUT_MS": value})
