@@ -134,13 +134,13 @@ def start_recovery(
 ) -> tuple[int, int, str | None] | None:
     """The oldest event left received, counted as one more attempt (commit at once).
 
-    Returns (id, attempts including this one, last error) or None. Rows
-    another transaction holds are skipped (``SKIP LOCKED`` on PostgreSQL;
-    SQLite's writers are serialised anyway), as are ids in ``skip`` (events
-    this process is already on).
+    Returns (id, attempts including this one, last error) or None. One
+    statement: ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)``, so
+    rows another transaction holds are skipped (SQLite's writers are
+    serialised anyway), as are ids in ``skip`` (events this process is on).
     """
-    query = (
-        select(InboundEvent.id, InboundEvent.attempts, InboundEvent.error)
+    oldest = (
+        select(InboundEvent.id)
         .where(
             InboundEvent.status == RECEIVED,
             InboundEvent.received_at < now - older_than,
@@ -154,17 +154,14 @@ def start_recovery(
         .with_for_update(skip_locked=True)
     )
     if skip:
-        query = query.where(InboundEvent.id.not_in(skip))
-    row = session.execute(query).first()
-    if row is None:
-        return None
-    event_id, attempts, error = row
-    session.execute(
+        oldest = oldest.where(InboundEvent.id.not_in(skip))
+    row = session.execute(
         update(InboundEvent)
-        .where(InboundEvent.id == event_id)
+        .where(InboundEvent.id == oldest.scalar_subquery())
         .values(attempts=InboundEvent.attempts + 1, processed_at=now)
-    )
-    return event_id, attempts + 1, error
+        .returning(InboundEvent.id, InboundEvent.attempts, InboundEvent.error)
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def failed_events(session: Session) -> list[InboundEvent]:
