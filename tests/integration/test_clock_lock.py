@@ -177,15 +177,17 @@ def test_a_clock_that_lost_its_connection_alone_takes_the_lock_again(pg_url):
     try:
         assert _until(lambda: recorder.count("clock") >= 3, 10)
         _terminate(pg_url, clock.lock.backend_pid)
-        assert _until(lambda: clock.lock.backend_pid is None or not clock.active(), 5)
+        assert _until(lambda: not clock.active(), 5)  # noticed within a check or two
         stopped_at = time.monotonic()
         assert _until(lambda: clock.active(), 15)  # the lock is taken again, jobs resume
+        resumed_at = time.monotonic()
         before = recorder.count("clock")
         assert _until(lambda: recorder.count("clock") > before, 5)
     finally:
         clock.stop()
         thread.join(10)
-    assert not any(start > stopped_at and start < stopped_at + 1.0 for _, start, _ in recorder.runs)
+    assert resumed_at - stopped_at >= 0.9  # the grace after taking the lock
+    assert not any(stopped_at < start < resumed_at for _, start, _ in recorder.runs)
 
 
 def _intervals(log: str) -> list[tuple[float, float]]:
