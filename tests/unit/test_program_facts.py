@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from jinja2 import ChainableUndefined, Environment
 
 from handlers.faq.knowledge import load
 from models.city import PROJECT_ROOT, city
@@ -45,15 +45,12 @@ class _Blank(ChainableUndefined):
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(MESSAGES)),
-        undefined=_Blank,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["city"] = city()
-    env.filters["weekday"] = lambda _value: ""
-    return env
+    """The app's template environment, with blanks for missing variables."""
+    from handlers.text import env
+
+    lenient = env().overlay(undefined=_Blank, cache_size=400)  # its own compiled templates
+    lenient.filters = {**lenient.filters, "weekday": lambda _value: ""}  # not the app's dict
+    return lenient
 
 
 ENV = _env()
