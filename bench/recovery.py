@@ -255,12 +255,10 @@ def main() -> None:
     ok = r["done"] + r["failed"] == r["n"] and r["answered"] == r["done"]
     if not ok:
         sys.exit("FAILED: " + line)
-    if args.write and DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            _old, tail = rest.split(END, 1)
-            DOC.write_text(f"{head}{BEGIN}\n{line}\n{END}{tail}", encoding="utf-8")
+    if args.write:
+        from doc_block import write_block  # bench/ is on the path of a bench script
+
+        write_block(DOC, BEGIN, END, line)
 
 
 if __name__ == "__main__":
