@@ -25,6 +25,7 @@ class Delivery:
         self.senders: dict[str, Callable[[OutboxMessage], SendResult]] = {
             "line": self._send_line,
             "auto": self._send_notify,
+            "line_multicast": self._send_multicast,
         }
         from bot.twilio_sms.senders import sms_senders
 
@@ -41,6 +42,11 @@ class Delivery:
         if msg.kind == "reply" and msg.reply_token:
             return client.reply(msg.reply_token, msg.payload)
         return client.push(msg.recipient, msg.payload, msg.retry_key)
+
+    def _send_multicast(self, msg: OutboxMessage) -> SendResult:
+        """An announcement batch: ``payload = {"to": [≤ 500 user ids], "messages": [...]}``."""
+        payload = msg.payload or {}
+        return self.line_client().multicast(payload["to"], payload["messages"], msg.retry_key)
 
     def _send_notify(self, msg: OutboxMessage) -> SendResult:
         """A channel-independent notice: LINE if reachable there, else SMS."""
