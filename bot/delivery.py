@@ -44,9 +44,14 @@ class Delivery:
         return client.push(msg.recipient, msg.payload, msg.retry_key)
 
     def _send_multicast(self, msg: OutboxMessage) -> SendResult:
-        """An announcement batch: ``payload = {"to": [≤ 500 user ids], "messages": [...]}``."""
+        """An announcement batch: ``payload = {"to": [≤ 500 user ids], "replies": [...]}``,
+        rendered at send time like a notice (handlers/announce_render.py)."""
+        from bot.line.render import to_json, to_messages
+        from handlers.contract import Reply
+
         payload = msg.payload or {}
-        return self.line_client().multicast(payload["to"], payload["messages"], msg.retry_key)
+        replies = [Reply.from_dict(r) for r in payload["replies"]]
+        return self.line_client().multicast(payload["to"], to_json(to_messages(replies)), msg.retry_key)
 
     def _send_notify(self, msg: OutboxMessage) -> SendResult:
         """A channel-independent notice: LINE if reachable there, else SMS."""
