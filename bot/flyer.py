@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from flask import current_app, render_template
+from flask.cli import with_appcontext
 
 from handlers import public_events as pe
 from models.base import utcnow
@@ -38,6 +39,7 @@ def flyer_pdf(session, month: date, basic_id: str | None) -> bytes:
 
 
 @click.command("flyer")
+@with_appcontext
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--out", "out_dir", default=".", show_default=True, help="folder to write into")
 def flyer_command(month: str, out_dir: str) -> None:
