@@ -41,6 +41,21 @@ MULTICAST_MAX = 500  # LINE: MulticastRequest.to maxItems
 Quota = Callable[[], Any]
 
 
+def prefetched(quota: Quota) -> Quota:
+    """Ask LINE once, before any write transaction opens (the sandbox stand-in writes to the
+    same SQLite file); the returned callable gives that answer or raises its error again."""
+    try:
+        value = quota()
+    except Exception as exc:  # noqa: BLE001 - kept, raised again by the callable
+        error = exc
+
+        def failed():
+            raise error
+
+        return failed
+    return lambda: value
+
+
 @dataclass
 class Draft:
     title: str = ""

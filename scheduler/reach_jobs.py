@@ -35,8 +35,9 @@ def dispatch_due(app: Flask, now=None) -> int:
             ids = an.due(s, now)
         queued = 0
         for announcement_id in ids:
+            quota = ops.prefetched(line_quota(app))
             with db.unit_of_work() as s:
-                queued += ops.dispatch(s, announcement_id, now, line_quota(app))
+                queued += ops.dispatch(s, announcement_id, now, quota)
                 s.commit()
         if queued:
             log.info("announcements: %d messages queued", queued)

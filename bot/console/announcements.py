@@ -129,9 +129,10 @@ def announcement(announcement_id: int):
 
 
 def _act(announcement_id: int, work, done: str):
+    quota = ops.prefetched(_quota)  # asked before the write transaction opens
     with db.unit_of_work() as s:
         a = _get(s, announcement_id)
-        problems = work(s, a)
+        problems = work(s, a, quota)
         if problems:
             s.rollback()
         else:
@@ -144,7 +145,7 @@ def _act(announcement_id: int, work, done: str):
 @bp.post("/announcements/<int:announcement_id>/submit")
 @require(EDIT_SCHEDULE)
 def announcement_submit(announcement_id: int):
-    return _act(announcement_id, lambda s, a: ops.submit(s, a, actor(), utcnow(), _quota),
+    return _act(announcement_id, lambda s, a, q: ops.submit(s, a, actor(), utcnow(), q),
                 "announcement_submitted")  # fmt: skip
 
 
@@ -152,14 +153,14 @@ def announcement_submit(announcement_id: int):
 @require(VIEW_SCHEDULE)
 def announcement_approve(announcement_id: int):
     return _act(announcement_id,
-                lambda s, a: ops.approve(s, a, actor(), g.account.role, utcnow(), _quota),
+                lambda s, a, q: ops.approve(s, a, actor(), g.account.role, utcnow(), q),
                 "announcement_approved")  # fmt: skip
 
 
 @bp.post("/announcements/<int:announcement_id>/cancel")
 @require(EDIT_SCHEDULE)
 def announcement_cancel(announcement_id: int):
-    return _act(announcement_id, lambda s, a: ops.cancel(s, a), "announcement_cancelled")
+    return _act(announcement_id, lambda s, a, _q: ops.cancel(s, a), "announcement_cancelled")
 
 
 @bp.route("/flyer.pdf")
