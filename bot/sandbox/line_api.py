@@ -133,7 +133,10 @@ def _bot_info(s: Any, res: ValidationResult) -> Answer:
 
 def quota_limit() -> int | None:
     """The sandbox month's limit: SANDBOX_LINE_QUOTA (a number, or "none")."""
-    raw = str(current_app.config.get("SANDBOX_LINE_QUOTA", QUOTA_DEFAULT)).strip().lower()
+    import os
+
+    raw = current_app.config.get("SANDBOX_LINE_QUOTA", os.environ.get("SANDBOX_LINE_QUOTA"))
+    raw = str(raw if raw not in (None, "") else QUOTA_DEFAULT).strip().lower()
     return None if raw == "none" else int(raw)
 
 
