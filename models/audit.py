@@ -15,9 +15,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(80))  # staff login, "system", "clock"
+    actor: Mapped[str] = mapped_column(String(80), index=True)  # staff login, "system", "clock"
     action: Mapped[str] = mapped_column(String(40))  # view, export, reveal, purge, rotate
-    target: Mapped[str] = mapped_column(String(120))  # e.g. "resident:12"
+    target: Mapped[str] = mapped_column(String(120), index=True)  # e.g. "resident:12"
     reason: Mapped[str | None] = mapped_column(Text)
 
 

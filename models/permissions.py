@@ -19,10 +19,12 @@ EXPORT_CITY_REPORT = "export_city_report"  # CSV download (audited)
 VIEW_PLAN = "view_plan"  # plan progress
 MANAGE_STAFF = "manage_staff"
 VIEW_AUDIT = "view_audit"
+MANAGE_CONTRACTS = "manage_contracts"  # create and edit contract periods (audited)
 
 ALL = (
     VIEW_INBOX, REPLY, REVEAL_PERSONAL, VIEW_SCHEDULE, EDIT_SCHEDULE, APPROVE,
     VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN, MANAGE_STAFF, VIEW_AUDIT,
+    MANAGE_CONTRACTS,
 )  # fmt: skip
 
 MATRIX: dict[str, frozenset[str]] = {

@@ -70,7 +70,16 @@ SCHEMAS: dict[str, Any] = {
         ["event_id", "staff_id", "role"], id=_I, event_id=_I, staff_id=_I,
         role={"enum": ["general_manager", "site_manager", "worker", "city_official"]},
     ),
-    "Plan": {"type": "object"},
+    "Plan": {"type": "object", "properties": {
+        "period": {"type": "object"}, "from": {"type": "string", "format": "date"},
+        "kinds": {"type": "object"}}},
+    "ContractPeriod": _obj(
+        ["name", "start", "end"], id=_I, name=_S, start={"type": "string", "format": "date"},
+        end={"type": "string", "format": "date", "description": "the last day, inclusive"},
+        targets={"type": "object", "description": "per kind: {events, applicants}"},
+        general_manager_id={"type": ["integer", "null"]},
+        site_manager_ids={"type": "array", "items": _I}, current=_B,
+    ),
     # Defect follow-up (issue 7). Application ids and My Numbers are always masked.
     "Application": _obj(
         ["event_id", "name"], id=_I, event_id=_I, resident_id={"type": ["integer", "null"]},
@@ -203,7 +212,10 @@ PATHS: dict[str, Any] = _with_path_params({
         "patch": _op("Change the role", "Assignment", body="Assignment"),
         "delete": _op("Remove (not from an open event)", None, status="204"),
     },
-    "/plan": {"get": _op("Progress against the fiscal-year plan", "Plan")},
+    "/contract-periods": {"get": _op("Contract periods, the latest first (one is current)",
+                                     "ContractPeriod", many=True)},
+    "/plan": {"get": _op("Progress against the plan of the current contract period (or "
+                         "period_id)", "Plan", query=["period_id"])},
     "/applications": {
         "get": _op("List application records (masked)", "Application", many=True,
                    query=["event_id"]),

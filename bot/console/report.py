@@ -1,4 +1,6 @@
-"""The city's views: complaints with timestamps, defect counts (CSVs, audited), plan progress."""
+"""The city's views: complaints with timestamps, defect counts (CSVs, audited).
+
+Plan progress, per contract period, is in ``bot/console/contracts.py``."""
 
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from models import defects as dc
 from models.audit import audit
 from models.base import utcnow
 from models.db import db
-from models.permissions import EXPORT_CITY_REPORT, VIEW_CITY_REPORT, VIEW_PLAN
-from models.plan import progress
+from models.permissions import EXPORT_CITY_REPORT, VIEW_CITY_REPORT
 
 
 def _period() -> tuple[date | None, date | None]:
@@ -76,9 +77,3 @@ def defect_counts_csv():
         s.commit()
     return csv_download(body, "defects")
 
-
-@bp.route("/plan")
-@require(VIEW_PLAN)
-def plan():
-    with db.reader() as s:
-        return render_template("console/plan.html", p=progress(s))

@@ -23,6 +23,9 @@ PAGES = {
     "/console/reports/complaints": {"general_manager", "site_manager", "city_official"},
     "/console/reports/complaints.csv": {"general_manager", "city_official"},
     "/console/plan": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts/1": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts/new": {"general_manager"},
 }
 
 
