@@ -177,6 +177,15 @@ def current_period(session: Session, on: date | datetime | None = None) -> Contr
     return session.scalars(select(ContractPeriod).order_by(ContractPeriod.starts_on)).first()
 
 
+def unappointed_general_manager(session: Session, on: date | datetime | None = None) -> str | None:
+    """The current period's name when it has no (active) general manager, else None."""
+    period = current_period(session, on)
+    if period is None:
+        return None
+    manager = period.general_manager
+    return period.name if manager is None or not manager.active else None
+
+
 def overlapping(
     session: Session, starts_on: date, ends_on: date, except_id: int | None = None
 ) -> list[ContractPeriod]:

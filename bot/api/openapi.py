@@ -43,7 +43,12 @@ SCHEMAS: dict[str, Any] = {
         status={"enum": ["planned", "approved", "open", "done", "cancelled"]}, place_id=_I,
         place=_S, area=_NS, starts_at=_DT, ends_at=_DT, note=_NS, capacity=_I, booked=_I,
         slots={"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+        not_combined={**_B, "description": "PATCH status approved: confirms the event is not "
+                      "combined with political, religious or for-profit events (required "
+                      "for venue events)"},
     ),
+    "OfficialWaiver": _obj(["reason"], event_id=_I, reason={**_S, "maxLength": 500},
+                           approver=_S, at=_DT),
     "Booking": _obj(
         ["slot_id", "party_size", "phone"], id=_I, code=_S, resident_id=_I, event_id=_I,
         slot_id=_I, party_size={"type": "integer", "minimum": 1}, phone=_S,
@@ -175,8 +180,16 @@ PATHS: dict[str, Any] = _with_path_params({
     "/events/{event_id}": {
         "get": _op("One event with its slots", "Event"),
         "patch": _op("Change times, note or status (planned → approved → open → done / "
-                     "cancelled); opening needs >= 2 workers, an approved site manager and, "
-                     "for a visit, a city official", "Event", body="Event"),
+                     "cancelled). Approving a venue event needs not_combined: true (not "
+                     "combined with political, religious or for-profit events). Opening needs "
+                     ">= 2 of the contractor's people on site, one of them an approved site "
+                     "manager, and for a visit a city official or a recorded waiver",
+                     "Event", body="Event"),
+    },
+    "/events/{event_id}/official-waiver": {
+        "post": _op("Allow a visit without a city official: the reason, recorded with the "
+                    "token as approver (audited)", "OfficialWaiver", body="OfficialWaiver",
+                    status="201"),
     },
     "/events/{event_id}/slots": {
         "get": _op("Slots of an event", "Slot", many=True),

@@ -24,6 +24,17 @@ def chosen_period(s) -> ct.ContractPeriod | None:
     return ct.current_period(s)
 
 
+def unappointed_period() -> str | None:
+    """For every console page: the current period's name if it lacks a general manager."""
+    with db.reader() as s:
+        return ct.unappointed_general_manager(s)
+
+
+@bp.context_processor
+def _contract_helpers() -> dict:
+    return {"unappointed_period": unappointed_period}
+
+
 @bp.route("/plan")
 @require(VIEW_PLAN)
 def plan():
