@@ -47,6 +47,18 @@ def notice_for(session: Session, inquiry_id: int, kind: str = COMPLAINT) -> City
     ).first()
 
 
+def notices_of(session: Session, inquiry_ids: list[int]) -> dict[int, CityNotice]:
+    """The (first) notice of each inquiry."""
+    if not inquiry_ids:
+        return {}
+    rows = session.scalars(
+        select(CityNotice)
+        .where(CityNotice.inquiry_id.in_(inquiry_ids))
+        .order_by(CityNotice.id.desc())
+    )
+    return {n.inquiry_id: n for n in rows}
+
+
 def unacknowledged(session: Session) -> list[CityNotice]:
     return list(
         session.scalars(

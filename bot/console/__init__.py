@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     from bot.console import (  # noqa: F401 - routes
         applications,
         auth,
+        complaints,
         contracts,
         defects,
         faq_review,
