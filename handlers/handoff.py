@@ -37,7 +37,10 @@ def answer_expectation(now: datetime) -> dict[str, object]:
     return {"in_hours": False, "next_day": day, "opening": opening}
 
 
-def escalate(turn: Turn, *, category: str = "other", summary: str | None = None) -> None:
+def escalate(
+    turn: Turn, *, category: str = "other", summary: str | None = None,
+    template: str = "handoff/opened",
+) -> Inquiry:  # fmt: skip
     """Open an inquiry, pause the bot for this resident, tell them what happens next."""
     inquiry = open_inquiry(
         turn.session,
@@ -50,11 +53,12 @@ def escalate(turn: Turn, *, category: str = "other", summary: str | None = None)
     clear(turn.conversation)
     turn.add(
         Reply(
-            "handoff/opened",
+            template,
             {"inquiry_id": inquiry.id, **answer_expectation(turn.now)},
             handoff=True,
         )
     )
+    return inquiry
 
 
 def complaint_words(turn: Turn) -> bool:
@@ -65,17 +69,8 @@ def complaint_words(turn: Turn) -> bool:
 def escalate_complaint(turn: Turn) -> None:
     """A complaint: to a person at once, marked as such, and the city told."""
     text = turn.inbound.text
-    inquiry = open_inquiry(turn.session, turn.resident, channel=turn.inbound.channel,
-                           category="complaint", summary=text, now=turn.now)  # fmt: skip
+    inquiry = escalate(turn, category="complaint", summary=text, template="handoff/complaint")
     mark_complaint(turn.session, inquiry, by=BOT, now=turn.now, text=text)
-    clear(turn.conversation)
-    turn.add(
-        Reply(
-            "handoff/complaint",
-            {"inquiry_id": inquiry.id, **answer_expectation(turn.now)},
-            handoff=True,
-        )
-    )
 
 
 def note_complaint(turn: Turn) -> None:
