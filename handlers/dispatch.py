@@ -108,12 +108,17 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
         _unsubscribe(turn)
         return
     if turn.resident.handoff_inquiry_id is not None:
+        handoff.note_complaint(turn)  # words of complaint still reach the city
         return  # a person has taken over: the bot stays silent
     if expired:
         turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
     action = GLOBAL_ACTIONS.get(value or "")
     if action is not None:
         action(turn)
+        return
+    if handoff.complaint_words(turn):
+        # A complaint, at the top level or mid-flow: a person, and the city told at once.
+        handoff.escalate_complaint(turn)
         return
     if turn.conversation.flow and engine.current(turn) is not None:
         _answer_step(turn)

@@ -1,7 +1,7 @@
 """reach residents
 
 Revision ID: d14a7c3e5b20
-Revises: a458028447c0
+Revises: c7f3a1d2e9b4
 Create Date: 2026-12-04 22:06:57.167975
 """
 
@@ -13,7 +13,7 @@ import models.base
 
 
 revision: str = 'd14a7c3e5b20'
-down_revision: str | None = 'a458028447c0'
+down_revision: str | None = 'c7f3a1d2e9b4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
