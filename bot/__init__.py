@@ -68,6 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     console.register(app)  # staff console at /console
     app.cli.add_command(cli_staff.staff_cli)
+    from bot import flyer, public
+
+    public.register(app)  # /events, /events.ics, /events.json (issue 14)
+    app.cli.add_command(flyer.flyer_command)
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox

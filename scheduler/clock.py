@@ -35,6 +35,8 @@ from sqlalchemy import Engine
 from models.db import db
 from scheduler.jobs import CRON_JOBS, JOBS
 from scheduler.lock import ClockLock, ClockLockTaken
+from scheduler.reach_jobs import CRON_JOBS as REACH_CRON_JOBS
+from scheduler.reach_jobs import JOBS as REACH_JOBS
 from scheduler.retention_jobs import CRON_JOBS as RETENTION_CRON_JOBS
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ RETAKE_FOR = 60.0  # after losing the lock: try to take it again this long, then
 
 
 def configure(scheduler, app: Flask, wrap: Callable[[Callable], Callable] = lambda f: f):
-    for job_id, (func, seconds) in JOBS.items():
+    for job_id, (func, seconds) in {**JOBS, **REACH_JOBS}.items():
         scheduler.add_job(
             wrap(func),
             "interval",
@@ -56,7 +58,7 @@ def configure(scheduler, app: Flask, wrap: Callable[[Callable], Callable] = lamb
             coalesce=True,
             misfire_grace_time=seconds,
         )
-    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS}.items():
+    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS, **REACH_CRON_JOBS}.items():
         scheduler.add_job(
             wrap(func),
             "cron",
@@ -222,7 +224,8 @@ def run_forever(app: Flask, standby: bool = False) -> int:
     app.extensions["clock"] = clock
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: clock.stop())
-    log.info("clock starting with %d jobs", len(JOBS) + len(CRON_JOBS) + len(RETENTION_CRON_JOBS))
+    jobs = (JOBS, CRON_JOBS, RETENTION_CRON_JOBS, REACH_JOBS, REACH_CRON_JOBS)
+    log.info("clock starting with %d jobs", sum(len(j) for j in jobs))
     return clock.run()
 
 

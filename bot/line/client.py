@@ -17,12 +17,14 @@ from linebot.v3.messaging import (
     Message,
     MessagingApi,
     MessagingApiBlob,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuRequest,
 )
 
 LINE_DEFAULT_HOST = "https://api.line.me"
+MULTICAST_MAX = 500  # recipients per multicast request (MulticastRequest.to maxItems)
 TIMEOUT = (3.05, 10)  # connect, read
 
 
@@ -47,6 +49,21 @@ def _result(exc: Exception) -> SendResult:
         permanent = status in (400, 403, 404, 413, 415) and not token
         return SendResult(False, status, f"http {status}", token_refused=token, permanent=permanent)
     return SendResult(False, None, type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The month's message quota: ``limit`` None means no limit is set."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    def allows(self, n: int) -> bool:
+        return self.limit is None or n <= self.remaining
 
 
 class LineClient:
@@ -83,6 +100,29 @@ class LineClient:
         except Exception as exc:  # noqa: BLE001
             return _result(exc)
         return SendResult(True, 200)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
+        """One request to at most 500 users; the retry key makes a retried batch land once."""
+        if not 1 <= len(to) <= MULTICAST_MAX:
+            return SendResult(False, error=f"{len(to)} recipients", permanent=True)
+        request = MulticastRequest(to=to, messages=[Message.from_dict(m) for m in messages])
+        try:
+            self.api.multicast(request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT)
+        except Exception as exc:  # noqa: BLE001
+            return _result(exc)
+        return SendResult(True, 200)
+
+    def quota(self) -> Quota:
+        """This month's limit and what was used (GET /v2/bot/message/quota[/consumption]).
+
+        Raises on failure: the caller must not guess a quota it could not read."""
+        limit = self.api.get_message_quota(_request_timeout=TIMEOUT)
+        used = self.api.get_message_quota_consumption(_request_timeout=TIMEOUT)
+        value = limit.value if limit.type == "limited" else None
+        return Quota(limit=value, used=int(used.total_usage or 0))
+
+    def basic_id(self) -> str:
+        return self.api.get_bot_info(_request_timeout=TIMEOUT).basic_id
 
     def create_rich_menu(self, definition: dict, image_png: bytes) -> str:
         menu_id = self.api.create_rich_menu(RichMenuRequest.from_dict(definition)).rich_menu_id

@@ -67,6 +67,7 @@ def test_follow_greets_with_the_main_menu(live, new_user_id):
         "menu:faq",
         "menu:bookings",
         "menu:defect",
+        "menu:notices",
         "g:person",
     ]
 
