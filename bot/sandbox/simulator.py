@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 
+from bot.line.validate import USER_ID
 from models.db import db
 from models.sandbox import issue_reply_token
 
@@ -94,7 +95,7 @@ def send_event():
     data = request.get_json(silent=True) or {}
     kind = data.get("kind")
     user_id = str(data.get("user") or "")
-    if kind not in EVENT_KINDS or not user_id.startswith("U") or len(user_id) != 33:
+    if kind not in EVENT_KINDS or not USER_ID.fullmatch(user_id):
         return jsonify({"error": "kind or user is invalid"}), 400
     if kind == "text" and not str(data.get("text") or "").strip():
         return jsonify({"error": "text is empty"}), 400
