@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=None,
     )
+    from bot.ids import Int32Converter
+
+    app.url_map.converters["int"] = Int32Converter  # before any route: ids are 32-bit
     app.config.update(settings.as_flask_config())
     app.config.update({k: v for k, v in overrides.items() if not isinstance(v, str)})
 
