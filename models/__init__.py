@@ -2,6 +2,7 @@
 
 from models import (  # noqa: F401
     accounts,
+    api_tokens,
     applications,
     approvals,
     audit,
