@@ -220,3 +220,13 @@ def register(app: Flask) -> None:
     spec = openapi.build_spec(reasons=reason_codes(), max_party=int(limits()["max_party"]))
     validation.install(app, spec)
     app.register_blueprint(bp)
+
+    # A URL that matches no route (an id out of range, a method the path lacks) is
+    # answered before any blueprint is known: answer it in JSON under /api/ too.
+    def routing_error(err):
+        if request.path.startswith(bp.url_prefix + "/"):
+            return {404: _not_found, 405: _not_allowed}[err.code](err)
+        return err
+
+    app.register_error_handler(404, routing_error)
+    app.register_error_handler(405, routing_error)

@@ -23,6 +23,7 @@ _STATUS_TEXT = {
     "401": "No token, an unknown, expired or revoked one, or one that is not ASCII",
     "403": "The token's role does not allow this operation",
     "404": "No such resource (ids are 1 … 2147483647)",
+    "405": "The path (with an id that is not a number) names a resource without this method",
     "409": "The state of things conflicts (full, double-booked, a transition not allowed)",
     "413": "The body is larger than 1 MiB",
     "422": "A rule of the program refuses it (business days, hours, staffing …)",
@@ -79,8 +80,8 @@ def _finish(paths: dict[str, Any], reasons: tuple[str, ...]) -> dict[str, Any]:
             statuses = ["401", "403", "503"]
             if any(p["in"] == "query" for p in params):
                 statuses.append("400")
-            if names:
-                statuses.append("404")
+            if names:  # a malformed id may name another path, which lacks this method: 405
+                statuses += ["404", "405"]
             if "requestBody" in op:
                 statuses += ["400", "404", "409", "413", "422"]
             if method == "delete":
