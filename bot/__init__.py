@@ -39,6 +39,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.as_flask_config())
     app.config.update({k: v for k, v in overrides.items() if not isinstance(v, str)})
 
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address (login throttling) is the one the last trusted proxy saw.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     install_keyring(Keyring.from_setting(settings.data_encryption_key))
     db.bind(settings.database_url)
     _configure_logging(app)
@@ -68,6 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     console.register(app)  # staff console at /console
     app.cli.add_command(cli_staff.staff_cli)
+    from bot.cli_api_tokens import api_token_cli
+
+    app.cli.add_command(api_token_cli)
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox

@@ -30,6 +30,7 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def register(app: Flask) -> None:
     from bot.console import (  # noqa: F401 - routes
+        accounts,
         applications,
         auth,
         defects,
