@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models.api_tokens import ApiToken
 from models.audit import AuditEntry
 from models.db import db
-from tests.api_helpers import Api, bearer, ok, token
+from tests.api_helpers import Api, ok, token
 from tests.booking_factories import jst, venue_event
 
 INT32_MAX = 2**31 - 1

@@ -87,7 +87,7 @@ def test_waits_grow_but_never_pass_the_cap(app):
     make_staff("mgr", "general_manager")
     now = utcnow()
     with db.unit_of_work() as s:
-        for i in range(40):  # an attacker who tries again each time the wait ends
+        for _ in range(40):  # an attacker who tries again each time the wait ends
             authenticate(s, "mgr", "guess", now, "203.0.113.9")
             now += MAX_DELAY + timedelta(seconds=1)
         assert authenticate(s, "mgr", PASSWORD, now, "203.0.113.9").login == "mgr"
