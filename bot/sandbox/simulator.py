@@ -20,7 +20,16 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 
 from bot.line.validate import USER_ID
 from models.db import db
@@ -85,9 +94,22 @@ def post_signed(url: str, secret: str, events: list[dict]) -> int:
         return exc.code
 
 
+SCRIPTS = frozenset({"simulator.js", "phone.js"})
+# Sandbox pages: scripts from here only; their small inline styles stay allowed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
+
+
 @bp.get("")
 def page():
-    return render_template("sandbox/simulator.html")
+    return render_template("sandbox/simulator.html"), {"Content-Security-Policy": CSP}
+
+
+@bp.get("/<name>")
+def script(name: str):
+    if name not in SCRIPTS:
+        abort(404)
+    return Response(render_template(f"sandbox/{name}"), mimetype="text/javascript")
 
 
 @bp.post("/api/line/event")
