@@ -63,7 +63,9 @@ def parse_body(text: str) -> list[Any]:
     events = document["events"]
     # A body with fewer brackets than MAX_DEPTH cannot nest deeper: skip the walk.
     if text.count("{") + text.count("[") > MAX_DEPTH:
-        document["events"] = [e if _depth_ok(e) else _TOO_DEEP for e in events]
+        document["events"] = [
+            e if not isinstance(e, dict | list) or _depth_ok(e) else _TOO_DEEP for e in events
+        ]
         events = document["events"]
     return events
 
@@ -146,18 +148,11 @@ def _postback_problem(postback: Any) -> str | None:
     return None
 
 
-def _depth_ok(value: Any) -> bool:
-    """Nesting within MAX_DEPTH, walked without recursion (stops at the first breach)."""
-    stack = [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if level > MAX_DEPTH:
+def _depth_ok(node: Any, level: int = 1) -> bool:
+    """Nesting within MAX_DEPTH (the recursion itself stops at MAX_DEPTH levels)."""
+    if level > MAX_DEPTH:
+        return False
+    for child in node.values() if isinstance(node, dict) else node:
+        if isinstance(child, dict | list) and not _depth_ok(child, level + 1):
             return False
-        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return True
