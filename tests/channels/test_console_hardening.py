@@ -137,3 +137,31 @@ def test_the_audit_log_keeps_a_login_name_only_when_it_is_an_account(app):
         actors = [e.actor for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert actors == ["login:(unknown)", "login:mgr"]
     assert not any("090" in a for a in actors)
+
+
+def test_behind_a_trusted_proxy_waits_follow_the_forwarded_client_address(database_url):
+    from tests.conftest import build_app
+
+    app = build_app(database_url, TRUSTED_PROXIES="1")
+    try:
+        make_staff("mgr", "general_manager")
+        attacker, owner = app.test_client(), app.test_client()
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+        owner.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+        for _ in range(PAIR_FREE):
+            login(attacker, "mgr", "guess guess guess")
+        assert login(attacker, "mgr").status_code == 429
+        assert login(owner, "mgr").status_code == 302
+    finally:
+        app.extensions["event_processor"].shutdown()
+
+
+def test_trusted_proxies_must_be_a_small_whole_number():
+    import pytest
+
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings({"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    for bad in ("-1", "²", "99", "one"):
+        with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+            load_settings({"TRUSTED_PROXIES": bad})
