@@ -198,8 +198,15 @@ def request_schemas(*, reasons: tuple[str, ...], max_party: int) -> dict[str, An
         "AssignmentCreate": body(["event_id", "staff_id", "role"], event_id=ID, staff_id=ID,
                                  role=enum(*STAFF_ROLES)),
         "AssignmentUpdate": body(["role"], role=enum(*STAFF_ROLES)),
-        "ApplicationCreate": body(["event_id", "name"], event_id=ID, resident_id=NID,
-                                  **record_fields),
+        "ApplicationCreate": {
+            **body(["event_id", "name"], event_id=ID, resident_id=NID, **record_fields),
+            # Someone must be reachable about a defect: the phone, or the resident's account.
+            "anyOf": [
+                {"required": ["contact_phone"],
+                 "properties": {"contact_phone": {"type": "string", "minLength": 1}}},
+                {"required": ["resident_id"], "properties": {"resident_id": ID}},
+            ],
+        },
         "ApplicationUpdate": body([], resident_id=ID, **record_fields),
         "Reveal": body(["field", "reason"], field=enum("application_id", "my_number"),
                        reason={**text(2000, min_length=1), "description": "written to the audit log"}),

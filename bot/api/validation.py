@@ -125,6 +125,10 @@ def _first_error(validator, instance: Any) -> Invalid | None:
     if error is None:
         return None
     code = "missing_field" if error.validator == "required" else "bad_value"
+    if error.validator == "anyOf" and all("required" in alt for alt in error.validator_value):
+        # "one of these fields": name the first, as the handlers' own check does
+        field = error.validator_value[0]["required"][0]
+        return Invalid("missing_field", field, "anyOf required")
     if error.schema.get("format") == "date-time":
         code = "bad_datetime"
     rule = error.validator_value if error.validator != "required" else None

@@ -180,3 +180,16 @@ def test_requests_are_checked_against_the_published_document(api_app):
     assert ops.keys() == api_app.extensions["api_operations"].keys()
     assert ops[("POST", "/bookings")].body.is_valid({"slot_id": 1, "party_size": 1, "phone": "x"})
     assert not ops[("POST", "/bookings")].body.is_valid({"slot_id": 0, "party_size": 1})
+
+
+
+def test_an_application_record_needs_a_phone_or_a_resident_as_the_document_says(api, api_app):
+    schema = api_app.extensions["api_spec"]["components"]["schemas"]["ApplicationCreate"]
+    with db.unit_of_work() as s:
+        event_id = venue_event(s).id
+        s.commit()
+    assert [alt["required"] for alt in schema["anyOf"]] == [["contact_phone"], ["resident_id"]]
+    refused = api.post("/applications", {"event_id": event_id, "name": "x"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == "missing_field"
+    assert refused.get_json()["field"] == "contact_phone"
