@@ -53,6 +53,7 @@ class Settings:
     # PostgreSQL, per web request transaction (bot/db_guard.py); 0 = no limit.
     db_lock_timeout_ms: int = 1000
     db_statement_timeout_ms: int = 5000
+    trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For (client address)
     twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
     twilio_from_number: str = SANDBOX_TWILIO_FROM
@@ -77,6 +78,7 @@ class Settings:
             "EVENT_WORKERS": self.event_workers,
             "DB_LOCK_TIMEOUT_MS": self.db_lock_timeout_ms,
             "DB_STATEMENT_TIMEOUT_MS": self.db_statement_timeout_ms,
+            "TRUSTED_PROXIES": self.trusted_proxies,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
             "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
@@ -139,19 +141,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
         event_workers=int(env.get("EVENT_WORKERS", "4")),
-        db_lock_timeout_ms=_milliseconds(env, "DB_LOCK_TIMEOUT_MS", 1000),
-        db_statement_timeout_ms=_milliseconds(env, "DB_STATEMENT_TIMEOUT_MS", 5000),
+        db_lock_timeout_ms=_whole(env, "DB_LOCK_TIMEOUT_MS", 1000, what=MILLISECONDS),
+        db_statement_timeout_ms=_whole(env, "DB_STATEMENT_TIMEOUT_MS", 5000, what=MILLISECONDS),
+        trusted_proxies=_whole(
+            env, "TRUSTED_PROXIES", 0, most=10, what="a whole number from 0 to 10"
+        ),
         **_twilio_settings(env),
         extra=_smtp_settings(env),
     )
 
 
-def _milliseconds(env: Mapping[str, str], name: str, default: int) -> int:
+MILLISECONDS = "a whole number of milliseconds (0 = no limit)"
+
+
+def _whole(
+    env: Mapping[str, str], name: str, default: int, most: int | None = None, what: str = ""
+) -> int:
+    """A whole number of ASCII digits (``most`` at most); the error says ``what`` it is."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit():
-        raise ConfigError(f"{name} must be a whole number of milliseconds (0 = no limit)")
+    if not raw.isascii() or not raw.isdigit() or (most is not None and int(raw) > most):
+        raise ConfigError(f"{name} must be {what or 'a whole number'}")
     return int(raw)
 
 

@@ -63,6 +63,7 @@ def record_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
             "payload": row["payload"],
             "received_at": row.get("received_at") or utcnow(),
             "attempts": 0,
+            "error": row.get("error"),
         }
         if dialect == "postgresql":
             stmt = postgresql.insert(InboundEvent).values(**values)

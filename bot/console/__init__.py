@@ -52,6 +52,7 @@ def _csv(value: object) -> str:
 
 def register(app: Flask) -> None:
     from bot.console import (  # noqa: F401 - routes
+        accounts,
         announcements,
         applications,
         audit_log,
