@@ -44,7 +44,7 @@ class Delivery:
 
     def _send_notify(self, msg: OutboxMessage) -> SendResult:
         """A channel-independent notice: LINE if reachable there, else SMS."""
-        from bot.line.render import to_json, to_messages
+        from bot.line.render import to_messages
         from handlers.contract import Reply
         from models.residents import Resident
 
@@ -54,7 +54,7 @@ class Delivery:
             phone = resident.phone if resident else None
         replies = [Reply.from_dict(r) for r in msg.payload["replies"]]
         if line_user:
-            return self.line_client().push(line_user, to_json(to_messages(replies)), msg.retry_key)
+            return self.line_client().push(line_user, to_messages(replies), msg.retry_key)
         sms = self.senders.get("sms_notify")
         if phone and sms is not None:
             return sms(msg)

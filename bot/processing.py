@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.line import events as line_events
-from bot.line.render import to_json, to_messages
+from bot.line.render import to_messages
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from models.base import utcnow
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def _queue_line(session, resident_id: int, payload: dict[str, Any], replies: list[Reply]):
-    messages = to_json(to_messages(replies))
+    messages = to_messages(replies)
     if not messages:
         return []
     token = payload.get("replyToken")
