@@ -37,15 +37,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in overrides.items() if not isinstance(v, str)})
 
     install_keyring(Keyring.from_setting(settings.data_encryption_key))
-    db.bind(settings.database_url)
+    db.bind(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
     _configure_logging(app)
 
     from bot.delivery import Delivery
-    from bot.processing import EventProcessor
+    from bot.pipeline import EventPipeline
 
     delivery = Delivery(app.config)
     app.extensions["delivery"] = delivery
-    app.extensions["event_processor"] = EventProcessor(delivery, app.config["EVENT_WORKERS"])
+    app.extensions["event_processor"] = EventPipeline(delivery, app.config["EVENT_WORKERS"])
+    from bot.line.recording import Recorder
+
+    app.extensions["recorder"] = Recorder()
 
     from bot import cli, health
     from bot.line import webhook
@@ -81,6 +84,31 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         start_in_process(app)
     return app
+
+
+def web_app() -> Flask:
+    """The app as the Procfile's ``web`` line serves it (gunicorn --preload).
+
+    Built once in gunicorn's master, before the workers are forked, with
+    everything the first event would otherwise build while LINE waits: the
+    FAQ engine, every message template compiled, the conversation flows. The
+    workers share these pages with the master until they write to them.
+    """
+    app = create_app()
+    warm_up()
+    return app
+
+
+def warm_up() -> None:
+    from handlers.faq.engine import get_engine
+    from handlers.flows.registry import load_flows
+    from handlers.text import env
+
+    load_flows()
+    templates = env()
+    for name in templates.list_templates(extensions=["txt"]):
+        templates.get_template(name)
+    get_engine().predict("")
 
 
 def settings_instance_dir():

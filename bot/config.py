@@ -49,7 +49,11 @@ class Settings:
     secret_key: str
     scheduler: str = "off"  # off | inprocess
     staff_api_tokens: str = ""
-    event_workers: int = 4
+    # Threads per process that make the LINE calls of answers (bot/pipeline.py).
+    event_workers: int = 8
+    # Database connections per process (docs/performance.md).
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
     twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
     twilio_from_number: str = SANDBOX_TWILIO_FROM
@@ -133,7 +137,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
-        event_workers=int(env.get("EVENT_WORKERS", "4")),
+        event_workers=int(env.get("EVENT_WORKERS", "8")),
+        db_pool_size=int(env.get("DB_POOL_SIZE", "10")),
+        db_max_overflow=int(env.get("DB_MAX_OVERFLOW", "5")),
         **_twilio_settings(env),
     )
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.line.client import LineClient, SendResult
 from models.base import utcnow
 from models.db import db
-from models.outbox import OutboxMessage, claim_due, settle
+from models.outbox import Outgoing, claim_due, outgoing, settle, settle_sent
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class Delivery:
     def __init__(self, config: dict) -> None:
         self._config = config
         self._line: LineClient | None = None
-        self.senders: dict[str, Callable[[OutboxMessage], SendResult]] = {
+        self.senders: dict[str, Callable[[Outgoing], SendResult]] = {
             "line": self._send_line,
             "auto": self._send_notify,
         }
@@ -36,13 +36,13 @@ class Delivery:
             self._line = LineClient(base, self._config["LINE_CHANNEL_ACCESS_TOKEN"])
         return self._line
 
-    def _send_line(self, msg: OutboxMessage) -> SendResult:
+    def _send_line(self, msg: Outgoing) -> SendResult:
         client = self.line_client()
         if msg.kind == "reply" and msg.reply_token:
             return client.reply(msg.reply_token, msg.payload)
         return client.push(msg.recipient, msg.payload, msg.retry_key)
 
-    def _send_notify(self, msg: OutboxMessage) -> SendResult:
+    def _send_notify(self, msg: Outgoing) -> SendResult:
         """A channel-independent notice: LINE if reachable there, else SMS."""
         from bot.line.render import to_messages
         from handlers.contract import Reply
@@ -66,38 +66,38 @@ class Delivery:
             return 0
         now = now or utcnow()
         with db.unit_of_work() as s:
-            batch = claim_due(s, now, ids=ids)
+            batch = [outgoing(m) for m in claim_due(s, now, ids=ids)]
             s.commit()
-        sent = 0
-        retry_as_push: list[int] = []
-        for msg in batch:
-            sender = self.senders.get(msg.channel)
-            if sender is None:
-                result = SendResult(False, error=f"no sender for {msg.channel}", permanent=True)
-            else:
-                result = sender(msg)
-            if not result.ok:
-                log.warning(
-                    "outbox %s: %s attempt %d failed (%s)",
-                    msg.id,
-                    msg.kind,
-                    msg.attempts,
-                    result.error,
-                )
-            with db.unit_of_work() as s:
-                settle(
-                    s,
-                    msg.id,
-                    ok=result.ok,
-                    now=utcnow(),
-                    error=result.error,
-                    permanent=result.permanent,
-                    becomes_push=result.token_refused,
-                )
-                s.commit()
-            sent += int(result.ok)
-            if result.token_refused:
-                retry_as_push.append(msg.id)
-        if retry_as_push:
-            sent += self.deliver(retry_as_push)
-        return sent
+        # Each outcome is recorded as soon as it is known: a crash re-sends little.
+        return sum(self.settle([(msg, self.send_one(msg))]) for msg in batch)
+
+    def send_one(self, msg: Outgoing) -> SendResult:
+        """One platform call for a leased message (never raises)."""
+        sender = self.senders.get(msg.channel)
+        if sender is None:
+            return SendResult(False, error=f"no sender for {msg.channel}", permanent=True)
+        try:
+            result = sender(msg)
+        except Exception as exc:  # noqa: BLE001 - retried later like any failure
+            result = SendResult(False, error=type(exc).__name__)
+        if not result.ok:
+            log.warning(
+                "outbox %s: %s attempt %d failed (%s)", msg.id, msg.kind, msg.attempts, result.error
+            )
+        return result
+
+    def settle(self, results: list[tuple[Outgoing, SendResult]]) -> int:
+        """Record outcomes in one transaction; a refused reply token is retried as a push."""
+        if not results:
+            return 0
+        now = utcnow()
+        sent = [msg.id for msg, result in results if result.ok]
+        failed = [(msg, result) for msg, result in results if not result.ok]
+        with db.unit_of_work() as s:
+            settle_sent(s, sent, now)
+            for msg, result in failed:
+                settle(s, msg.id, ok=False, now=now, error=result.error,
+                       permanent=result.permanent, becomes_push=result.token_refused)  # fmt: skip
+            s.commit()
+        retry_as_push = [msg.id for msg, result in failed if result.token_refused]
+        return len(sent) + (self.deliver(retry_as_push) if retry_as_push else 0)

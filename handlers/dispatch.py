@@ -21,10 +21,10 @@ from handlers.routes import choice_route
 from handlers.turn import Turn
 from handlers.words import global_word
 from models.city import city
-from models.conversations import clear, load_conversation, touch
+from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
 from models.inquiries import log_line
 from models.outbox import mark_unreachable
-from models.residents import get_or_create_resident, identity_kind
+from models.residents import Resident, get_or_create_resident, identity_kind
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,34 @@ class Outcome:
     replies: list[Reply]
 
 
-def dispatch(session: Session, inbound: Inbound, now: datetime | None = None) -> Outcome:
-    """Handle one inbound event; the caller commits."""
+def dispatch(
+    session: Session,
+    inbound: Inbound,
+    now: datetime | None = None,
+    *,
+    resident: Resident | None = None,
+    conversation: Conversation | None = None,
+) -> Outcome:
+    """Handle one inbound event; the caller commits.
+
+    A caller handling a batch passes the resident and conversation rows it has
+    already locked (``lock_residents``, ``lock_conversations``).
+    """
     load_flows()
     now = now or inbound.at
-    resident = get_or_create_resident(
-        session, identity_kind(inbound.channel), inbound.resident_key, lock=True
-    )
+    if resident is None:
+        resident = get_or_create_resident(
+            session, identity_kind(inbound.channel), inbound.resident_key, lock=True
+        )
     resident.last_seen_at = now
     if inbound.channel in ("line", "sandbox") and inbound.kind != "unfollow":
         # Only a friend who has not blocked us can send anything: reachable,
         # even if their follow event predates us or was never delivered.
         resident.line_reachable = True
-    conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
+    if conversation is None:
+        conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
+    else:
+        expired = expire_if_due(conversation, now)
     turn = Turn(session, inbound, resident, conversation, now)
     if inbound.text:
         log_line(session, resident.id, inbound.channel, "in", inbound.text, at=now)

@@ -9,10 +9,11 @@ A reply whose token is refused or expired becomes a push.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, or_, select, update
+from sqlalchemy import Integer, String, Text, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
@@ -68,6 +69,68 @@ def enqueue(
     session.add(msg)
     session.flush()
     return msg
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message already leased for sending (the fields a sender reads)."""
+
+    id: int
+    channel: str
+    kind: str
+    recipient: str
+    payload: Any
+    retry_key: str
+    reply_token: str | None = None
+    resident_id: int | None = None
+    attempts: int = 1
+
+
+def outgoing(msg: OutboxMessage) -> Outgoing:
+    return Outgoing(id=msg.id, channel=msg.channel, kind=msg.kind, recipient=msg.recipient,
+                    payload=msg.payload, retry_key=msg.retry_key, reply_token=msg.reply_token,
+                    resident_id=msg.resident_id, attempts=msg.attempts)  # fmt: skip
+
+
+def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[Outgoing]:
+    """Insert messages already leased for sending by the caller (one statement).
+
+    For the answers of a batch of events: the rows are committed with the
+    events, and whoever commits them sends them at once. Should that process
+    die first, the lease runs out and the clock sends them (``claim_due``).
+    Each row: channel, kind, recipient, payload, resident_id, reply_token, source.
+    """
+    if not rows:
+        return []
+    values = [
+        {
+            **row,
+            "retry_key": str(uuid.uuid4()),
+            "status": SENDING,
+            "attempts": 1,
+            "next_attempt_at": now + SENDING_LEASE,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    stmt = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    ids = session.scalars(stmt, values).all()
+    return [
+        Outgoing(id=i, channel=v["channel"], kind=v["kind"], recipient=v["recipient"],
+                 payload=v["payload"], retry_key=v["retry_key"],
+                 reply_token=v.get("reply_token"), resident_id=v.get("resident_id"))
+        for i, v in zip(ids, values, strict=True)
+    ]  # fmt: skip
+
+
+def settle_sent(session: Session, ids: list[int], now: datetime) -> None:
+    """Messages delivered: one statement for all of them."""
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status=SENT, sent_at=now, last_error=None)
+        )
 
 
 def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] | None = None):

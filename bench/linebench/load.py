@@ -22,11 +22,18 @@ import aiohttp
 from linebench import tokens
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-MESSAGES = [
-    line.strip()
-    for line in (Path(__file__).parent / "messages.txt").read_text(encoding="utf-8").splitlines()
-    if line.strip() and not line.startswith("#")
-]
+def read_messages(path: Path) -> list[str]:
+    """One message a line (``#`` lines are comments), or the ``text`` of each JSON line."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        out.append(str(json.loads(line)["text"]) if line.startswith("{") else line)
+    return out
+
+
+MESSAGES = read_messages(Path(__file__).parent / "messages.txt")
 
 
 def _ulid(n: int, salt: bytes) -> str:
@@ -42,6 +49,9 @@ class Traffic:
     token_key: str
     count: int
     phase: int
+    kind: str = "text"  # or "follow": the same users becoming friends first
+    messages: list[str] = field(default_factory=lambda: MESSAGES)
+    user_salt: bytes = field(default_factory=lambda: os.urandom(8))
     salt: bytes = field(default_factory=lambda: os.urandom(8))
     sent: list[float] = field(default_factory=list)
     done: list[float] = field(default_factory=list)
@@ -51,25 +61,30 @@ class Traffic:
         self.sent = [0.0] * self.count
         self.done = [0.0] * self.count
         self.status = [0] * self.count
-        self.users = ["U" + hashlib.sha256(self.salt + b"u%d" % i).hexdigest()[:32]
+        self.users = ["U" + hashlib.sha256(self.user_salt + b"u%d" % i).hexdigest()[:32]
                       for i in range(self.count)]  # fmt: skip
         self.number_of_user = {u: i for i, u in enumerate(self.users)}
 
     def body(self, n: int) -> tuple[bytes, str, float]:
         now = time.time()
         ms = int(now * 1000)
-        event = {
-            "type": "message",
-            "message": {"type": "text", "id": str(500000000000000 + n),
-                        "quoteToken": base64.urlsafe_b64encode(os.urandom(24)).decode(),
-                        "text": MESSAGES[n % len(MESSAGES)]},
+        if self.kind == "follow":
+            event = {"type": "follow", "follow": {"isUnblocked": False}}
+        else:
+            event = {
+                "type": "message",
+                "message": {"type": "text", "id": str(500000000000000 + n),
+                            "quoteToken": base64.urlsafe_b64encode(os.urandom(24)).decode(),
+                            "text": self.messages[n % len(self.messages)]},
+            }  # fmt: skip
+        event.update({
             "webhookEventId": _ulid(n, self.salt),
             "deliveryContext": {"isRedelivery": False},
             "timestamp": ms,
             "source": {"type": "user", "userId": self.users[n]},
             "replyToken": tokens.issue(self.token_key, self.phase, n, ms),
             "mode": "active",
-        }  # fmt: skip
+        })  # fmt: skip
         body = json.dumps(
             {"destination": "U" + "0" * 32, "events": [event]}, ensure_ascii=False
         ).encode()

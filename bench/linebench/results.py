@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -22,8 +23,12 @@ class Answers:
     retried: int = 0  # pushes answered 409: a retry key already accepted
     per_event: dict[int, int] = field(default_factory=dict)
 
+    dup_total: int | None = None  # set when summing over repetitions
+
     @property
     def duplicates(self) -> int:
+        if self.dup_total is not None:
+            return self.dup_total
         return sum(n - 1 for n in self.per_event.values() if n > 1)
 
 
@@ -148,6 +153,42 @@ def score(server: str, load: str, traffic: Traffic, answers: Answers | None,
     return Row(server, load, traffic.count, ok, web_rate, answers_rate,
                percentile(latencies, 0.50), percentile(latencies, 0.99), answers, lost,
                cpu_ms, db_cpu_ms, rss, others, answer_p99)  # fmt: skip
+
+
+def summary(rows: list[Row]) -> list[Row]:
+    """One row per server and load: medians of the rates, latencies and CPU over the
+    repetitions; answers, duplicates and losses summed; the largest RSS."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.server, row.load), []).append(row)
+    out = []
+    for (server, load), group in groups.items():
+        def med(values):
+            values = [v for v in values if v is not None]
+            return statistics.median(values) if values else None
+
+        answers = None
+        if all(r.answers is not None for r in group):
+            answers = Answers(
+                first={i: 0.0 for r in group for i in r.answers.first},
+                replies=sum(r.answers.replies for r in group),
+                pushes=sum(r.answers.pushes for r in group),
+                refused=sum(r.answers.refused for r in group),
+                retried=sum(r.answers.retried for r in group),
+                per_event={},
+            )
+            answers.dup_total = sum(r.answers.duplicates for r in group)
+        rss = [max(x) for x in zip(*(r.rss_mb for r in group), strict=False)]
+        out.append(Row(
+            server, f"{load} ×{len(group)}" if len(group) > 1 else load,
+            sum(r.events for r in group), sum(r.ok for r in group),
+            med(r.webhooks_per_s for r in group), med(r.answers_per_s for r in group),
+            med(r.p50_ms for r in group), med(r.p99_ms for r in group), answers,
+            None if any(r.lost is None for r in group) else sum(r.lost for r in group),
+            med(r.cpu_ms for r in group), med(r.db_cpu_ms for r in group), rss,
+            statistics.mean(r.others_cores for r in group), med(r.answer_p99_s for r in group),
+        ))  # fmt: skip
+    return out
 
 
 def table(rows: list[Row]) -> str:

@@ -57,8 +57,9 @@ class LineClient:
             "Authorization": f"Bearer {access_token}",
             "Content-Type": "application/json",
         }
-        self._http = urllib3.PoolManager(
-            num_pools=2, maxsize=POOL_SIZE, retries=False,
+        self._prefix = (urllib3.util.parse_url(self.base_url).path or "").rstrip("/")
+        self._http = urllib3.connection_from_url(
+            self.base_url, maxsize=POOL_SIZE, retries=False,
             timeout=urllib3.Timeout(connect=TIMEOUT[0], read=TIMEOUT[1]),
         )  # fmt: skip
         self._access_token = access_token
@@ -79,8 +80,8 @@ class LineClient:
     def _post(self, path: str, document: dict, headers: dict[str, str]) -> SendResult:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         try:
-            resp = self._http.request(
-                "POST", self.base_url + path, body=body, headers=headers, preload_content=True
+            resp = self._http.urlopen(
+                "POST", self._prefix + path, body=body, headers=headers, preload_content=True
             )
         except Exception as exc:  # noqa: BLE001 - classified, never re-raised
             return SendResult(False, None, type(exc).__name__)
