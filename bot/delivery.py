@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.line.client import LineClient, SendResult
 from models.base import utcnow
 from models.db import db
-from models.outbox import Outgoing, claim_due, outgoing, settle, settle_sent
+from models.outbox import UNSETTLED, Outgoing, claim_due, outgoing, settle, settle_sent
 
 log = logging.getLogger(__name__)
+
+# LINE answers "Invalid reply token" alike for a used and an expired token. A
+# reply taken over from a sender that died mid-send, refused while its token
+# cannot have expired yet, was sent by that sender: pushing it would say it twice.
+REPLY_TOKEN_FRESH = timedelta(seconds=40)
 
 
 class Delivery:
@@ -60,6 +65,10 @@ class Delivery:
             return sms(msg)
         return SendResult(False, error="unreachable", permanent=True)
 
+    @staticmethod
+    def _already_replied(msg: Outgoing, now: datetime) -> bool:
+        return msg.last_error == UNSETTLED and now - msg.created_at < REPLY_TOKEN_FRESH
+
     def deliver(self, ids: list[int] | None = None, now: datetime | None = None) -> int:
         """Send due messages (only ``ids`` if given); return how many were sent."""
         if ids is not None and not ids:
@@ -69,9 +78,9 @@ class Delivery:
             batch = [outgoing(m) for m in claim_due(s, now, ids=ids)]
             s.commit()
         # Each outcome is recorded as soon as it is known: a crash re-sends little.
-        return sum(self.settle([(msg, self.send_one(msg))]) for msg in batch)
+        return sum(self.settle([(msg, self.send_one(msg, now))]) for msg in batch)
 
-    def send_one(self, msg: Outgoing) -> SendResult:
+    def send_one(self, msg: Outgoing, now: datetime | None = None) -> SendResult:
         """One platform call for a leased message (never raises)."""
         sender = self.senders.get(msg.channel)
         if sender is None:
@@ -80,6 +89,9 @@ class Delivery:
             result = sender(msg)
         except Exception as exc:  # noqa: BLE001 - retried later like any failure
             result = SendResult(False, error=type(exc).__name__)
+        if result.token_refused and self._already_replied(msg, now or utcnow()):
+            log.warning("outbox %s: reply token used by an unsettled attempt", msg.id)
+            result = SendResult(True, result.status)
         if not result.ok:
             log.warning(
                 "outbox %s: %s attempt %d failed (%s)", msg.id, msg.kind, msg.attempts, result.error

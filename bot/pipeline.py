@@ -2,11 +2,10 @@
 
 The webhook records events and answers LINE at once (bot/line/webhook.py).
 Per web process, one thread then takes every event recorded meanwhile (up to
-``BATCH``) and processes them in ONE transaction (``process_batch``): claim →
-lock the residents and their conversations → dispatch each event in id order
-→ queue the answers, already leased for sending → mark done → commit. Under
-load the batches grow by themselves, so the cost of a transaction is shared
-by many events; alone, an event is a batch of one.
+``BATCH``, oldest first) and processes them in ONE transaction
+(``bot.processing.process_batch``). Under load the batches grow by
+themselves, so the cost of a transaction is shared by many events; alone, an
+event is a batch of one.
 
 After the commit, a pool of sender threads makes the LINE calls and a settler
 thread records their outcomes, again many in one transaction.
@@ -30,74 +29,15 @@ import logging
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from typing import Any
 
-from bot.line import events as line_events
-from bot.line.render import to_messages
-from handlers.dispatch import dispatch
+from bot.processing import process_batch, process_event
 from models.base import utcnow
-from models.conversations import lock_conversations
 from models.db import db
-from models.inbound import claim_events, mark_done
-from models.outbox import Outgoing, enqueue_claimed
-from models.residents import lock_residents
+from models.outbox import Outgoing, renew_lease
 
 log = logging.getLogger(__name__)
 
 BATCH = 64  # events per transaction at most
-
-
-def line_outbox_row(resident_id: int, payload: dict[str, Any], messages: list[dict]) -> dict:
-    """The outbox row answering a LINE event: a reply while it has a token, else a push."""
-    token = payload.get("replyToken")
-    token = token if isinstance(token, str) and token else None
-    return {
-        "channel": "line",
-        "kind": "reply" if token else "push",
-        "recipient": payload["userId"],
-        "reply_token": token,
-        "payload": messages,
-        "resident_id": resident_id,
-        "source": "conversation",
-    }
-
-
-def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Outgoing] | None:
-    """Process LINE events in one transaction; return their answers, leased for sending.
-
-    None when anything failed: the transaction rolled back, nothing of the
-    batch is kept, and the caller processes the events one by one.
-    """
-    now = now or utcnow()
-    try:
-        with db.unit_of_work() as s:
-            events = [e for e in claim_events(s, event_ids) if e.channel == "line"]
-            if not events:
-                s.commit()
-                return []
-            inbound = [line_events.to_inbound(e.event_type, e.payload) for e in events]
-            residents = lock_residents(s, "line", [i.resident_key for i in inbound])
-            ids = sorted({r.id for r in residents.values()})
-            conversations = lock_conversations(s, ids, "line")
-            rows = []
-            for event, one in zip(events, inbound, strict=True):
-                resident = residents[one.resident_key]
-                outcome = dispatch(
-                    s, one, now, resident=resident, conversation=conversations[resident.id]
-                )
-                messages = to_messages(outcome.replies)
-                if messages:
-                    rows.append(line_outbox_row(resident.id, event.payload, messages))
-            s.flush()
-            answers = enqueue_claimed(s, rows, now)
-            mark_done(s, [e.id for e in events], now)
-            s.commit()
-            return answers
-    except Exception as exc:  # noqa: BLE001 - the events are processed one by one instead
-        log.warning("a batch of %d events failed (%s); one by one", len(event_ids),
-                    type(exc).__name__)  # fmt: skip
-        return None
 
 
 class EventPipeline:
@@ -165,8 +105,6 @@ class EventPipeline:
                 self._finished(len(ids))
 
     def _process(self, ids: list[int]) -> None:
-        from bot.processing import process_event
-
         answers = process_batch(ids)
         if answers is None:
             for event_id in ids:
@@ -181,6 +119,20 @@ class EventPipeline:
             self._senders.submit(self._send, msg)
 
     def _send(self, msg: Outgoing) -> None:
+        if not msg.may_start(utcnow()):
+            # Queued too long to finish within its lease: renew it if it is still
+            # ours; if the clock took it over meanwhile, the clock sends it.
+            try:
+                with db.unit_of_work() as s:
+                    renewed = renew_lease(s, msg, utcnow())
+                    s.commit()
+            except Exception as exc:  # noqa: BLE001 - the clock sends it after the lease
+                log.error("outbox %s: lease not renewed (%s)", msg.id, type(exc).__name__)
+                renewed = None
+            if renewed is None:
+                self._finished(1)
+                return
+            msg = renewed
         self._settle.put((msg, self.delivery.send_one(msg)))
 
     def _settler(self) -> None:

@@ -4,6 +4,12 @@
 concurrently duplicated event hits the unique key and is skipped.
 ``claim_event`` moves an event from received to processing with one
 conditional update, so exactly one worker processes it.
+
+Recovery (the clock) takes events left received too long with
+``start_recovery``: oldest first, skipping rows another worker has locked,
+and it commits the attempt before the work starts, so an event that kills
+whatever processes it is tried at most ``MAX_ATTEMPTS`` times. For an event
+still received, ``processed_at`` is the time its last attempt started.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Text, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, Text, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -20,6 +26,11 @@ from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
 RECEIVED, PROCESSING, DONE, IGNORED = "received", "processing", "done", "ignored"
 # A failed event is escalated to staff by the clock, then marked escalated.
 FAILED, ESCALATED = "failed", "escalated"
+# Recovery: an event is tried at most this often, RETRY_AFTER apart; then it fails
+# with the error class of its last attempt (or ABANDONED if none was recorded).
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(seconds=15)
+ABANDONED = "Abandoned"
 
 
 class InboundEvent(Base):
@@ -81,12 +92,22 @@ def insert_events(session: Session | Connection, rows: list[dict[str, Any]]) -> 
     return {key: new_id for new_id, key in session.execute(stmt, values)}
 
 
-def claim_event(session: Session, event_id: int, now: datetime) -> InboundEvent | None:
-    """Take an event for processing; None if another worker has it or it is done."""
+def claim_event(
+    session: Session, event_id: int, now: datetime, count: bool = True
+) -> InboundEvent | None:
+    """Take an event for processing; None if another worker has it or it is done.
+
+    On PostgreSQL the update waits for a worker that holds the row, then
+    finds it done; ``count=False`` when ``start_recovery`` already counted
+    the attempt.
+    """
+    values: dict[str, Any] = {"status": PROCESSING, "processed_at": now}
+    if count:
+        values["attempts"] = InboundEvent.attempts + 1
     result = session.execute(
         update(InboundEvent)
         .where(InboundEvent.id == event_id, InboundEvent.status == RECEIVED)
-        .values(status=PROCESSING, attempts=InboundEvent.attempts + 1, processed_at=now)
+        .values(**values)
     )
     if result.rowcount != 1:
         return None
@@ -97,20 +118,68 @@ def mark(session: Session, event_id: int, status: str, error: str | None = None)
     session.execute(
         update(InboundEvent)
         .where(InboundEvent.id == event_id)
-        .values(status=status, error=error, processed_at=utcnow())
+        .values(status=status, error=error[:200] if error else None, processed_at=utcnow())
     )
 
 
-def stale_events(session: Session, now: datetime, older_than: timedelta) -> list[int]:
-    """Events left received (a worker died before processing), for the clock to pick up."""
-    return list(
-        session.scalars(
-            select(InboundEvent.id)
-            .where(InboundEvent.status == RECEIVED, InboundEvent.received_at < now - older_than)
-            .order_by(InboundEvent.id)
-            .limit(100)
+def fail(session: Session, event_id: int, error: str) -> bool:
+    """Mark an event failed unless another worker took it meanwhile (True if marked).
+
+    Reads nothing of the payload, so it cannot fail on what the event holds.
+    """
+    result = session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id, InboundEvent.status == RECEIVED)
+        .values(status=FAILED, error=error[:200], processed_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def note_error(session: Session, event_id: int, error: str) -> None:
+    """Keep the error class of an attempt that left the event received (a retry follows)."""
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id, InboundEvent.status == RECEIVED)
+        .values(error=error[:200])
+    )
+
+
+def start_recovery(
+    session: Session, now: datetime, older_than: timedelta, skip: frozenset[int] = frozenset()
+) -> tuple[int, int, str | None] | None:
+    """The oldest event left received, counted as one more attempt (commit at once).
+
+    Returns (id, attempts including this one, last error) or None. Rows
+    another transaction holds are skipped (``SKIP LOCKED`` on PostgreSQL;
+    SQLite's writers are serialised anyway), as are ids in ``skip`` (events
+    this process is already on).
+    """
+    query = (
+        select(InboundEvent.id, InboundEvent.attempts, InboundEvent.error)
+        .where(
+            InboundEvent.status == RECEIVED,
+            InboundEvent.received_at < now - older_than,
+            or_(
+                InboundEvent.processed_at.is_(None),
+                InboundEvent.processed_at < now - RETRY_AFTER,
+            ),
         )
+        .order_by(InboundEvent.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
+    if skip:
+        query = query.where(InboundEvent.id.not_in(skip))
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    event_id, attempts, error = row
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(attempts=InboundEvent.attempts + 1, processed_at=now)
+    )
+    return event_id, attempts + 1, error
 
 
 def failed_events(session: Session) -> list[InboundEvent]:

@@ -9,7 +9,7 @@ A reply whose token is refused or expired becomes a push.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,22 @@ from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 MAX_ATTEMPTS = 12
-SENDING_LEASE = timedelta(minutes=2)
+# A sender sends its batch in order, one platform call at most ~13 s (timeouts),
+# so the k-th message of a batch is leased for k times this. A message still
+# sending after its lease was left by a sender that died mid-send: it is sent
+# again, soon enough for a reply token to be still valid (LINE: one minute).
+SENDING_LEASE = timedelta(seconds=20)
+# Answers leased at insert (``enqueue_claimed``) are sent at once by the process
+# that committed them. A sender starts no call it could not finish within the
+# lease (SEND_TIME_MAX: connect + read timeouts of one call, bot/line/client.py);
+# a message still queued by then has its lease renewed first, if it is still
+# ours (``renew_lease``). A process that dies leaves the lease to run out: the
+# clock takes the message over within REPLY_TOKEN_FRESH (bot/delivery.py).
+CLAIMED_LEASE = timedelta(seconds=30)
+SEND_TIME_MAX = timedelta(seconds=15)
+# last_error of a message taken over from a dead sender: its earlier attempt
+# may have reached the platform (see bot/delivery.py for replies).
+UNSETTLED = "unsettled"
 
 
 class OutboxMessage(Base):
@@ -84,12 +99,20 @@ class Outgoing:
     reply_token: str | None = None
     resident_id: int | None = None
     attempts: int = 1
+    created_at: datetime | None = None
+    last_error: str | None = None  # UNSETTLED: taken over from a sender that died
+    lease_until: datetime | None = None  # next_attempt_at as leased
+
+    def may_start(self, now: datetime) -> bool:
+        """A call started now ends before the lease does."""
+        return self.lease_until is None or now < self.lease_until - SEND_TIME_MAX
 
 
 def outgoing(msg: OutboxMessage) -> Outgoing:
     return Outgoing(id=msg.id, channel=msg.channel, kind=msg.kind, recipient=msg.recipient,
                     payload=msg.payload, retry_key=msg.retry_key, reply_token=msg.reply_token,
-                    resident_id=msg.resident_id, attempts=msg.attempts)  # fmt: skip
+                    resident_id=msg.resident_id, attempts=msg.attempts,
+                    created_at=msg.created_at, last_error=msg.last_error)  # fmt: skip
 
 
 def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[Outgoing]:
@@ -108,7 +131,7 @@ def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime)
             "retry_key": str(uuid.uuid4()),
             "status": SENDING,
             "attempts": 1,
-            "next_attempt_at": now + SENDING_LEASE,
+            "next_attempt_at": now + CLAIMED_LEASE,
             "created_at": now,
         }
         for row in rows
@@ -118,9 +141,25 @@ def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime)
     return [
         Outgoing(id=i, channel=v["channel"], kind=v["kind"], recipient=v["recipient"],
                  payload=v["payload"], retry_key=v["retry_key"],
-                 reply_token=v.get("reply_token"), resident_id=v.get("resident_id"))
+                 reply_token=v.get("reply_token"), resident_id=v.get("resident_id"),
+                 created_at=now, lease_until=v["next_attempt_at"])
         for i, v in zip(ids, values, strict=True)
     ]  # fmt: skip
+
+
+def renew_lease(session: Session, msg: Outgoing, now: datetime) -> Outgoing | None:
+    """Extend the lease of a message we still hold (nobody took it over); else None."""
+    until = now + CLAIMED_LEASE
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == msg.id,
+            OutboxMessage.status == SENDING,
+            OutboxMessage.next_attempt_at == msg.lease_until,
+        )
+        .values(next_attempt_at=until)
+    )
+    return replace(msg, lease_until=until) if result.rowcount == 1 else None
 
 
 def settle_sent(session: Session, ids: list[int], now: datetime) -> None:
@@ -150,10 +189,12 @@ def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] |
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     rows = list(session.scalars(query))
-    for row in rows:
+    for position, row in enumerate(rows, start=1):
+        if row.status == SENDING:
+            row.last_error = UNSETTLED
         row.status = SENDING
         row.attempts += 1
-        row.next_attempt_at = now + SENDING_LEASE
+        row.next_attempt_at = now + SENDING_LEASE * position
     return rows
 
 

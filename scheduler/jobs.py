@@ -4,11 +4,10 @@ unit of work, and logs counts only."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
 
 from flask import Flask
 
-from models.base import utcnow
 from models.db import db
 
 log = logging.getLogger(__name__)
@@ -20,44 +19,76 @@ def deliver_outbox(app: Flask) -> None:
         app.extensions["delivery"].deliver()
 
 
+def keeps_running(app: Flask) -> Callable[[], bool]:
+    """False as soon as this clock must stop its jobs (it lost its lock, or stops)."""
+    clock = app.extensions.get("clock")
+    return clock.active if clock is not None else (lambda: True)
+
+
 def process_stale_events(app: Flask) -> None:
-    """Events recorded but never processed (a worker died): process them now."""
-    from bot.processing import process_event
-    from models.inbound import stale_events
+    """Events recorded but never processed (a worker died): process them now, oldest
+    first, until none is left (each run stops a moment before the next one is due)."""
+    from bot.recovery import Recovery
 
     with app.app_context():
-        with db.unit_of_work() as s:
-            ids = stale_events(s, utcnow(), timedelta(seconds=30))
-        for event_id in ids:
-            app.extensions["delivery"].deliver(process_event(event_id))
-        if ids:
-            log.info("processed %d stale inbound events", len(ids))
+        recovery = app.extensions.get("recovery")
+        if recovery is None:
+            recovery = Recovery(app.extensions["delivery"])
+            app.extensions["recovery"] = recovery
+        taken = recovery.run(RECOVERY_SECONDS - 0.5, keeps_running(app))
+        if taken:
+            log.info("recovered %d stale inbound events", taken)
 
 
 def escalate_failed_events(app: Flask) -> None:
-    """A failed event becomes an inquiry so that a person follows it up."""
-    from models.inbound import ESCALATED, InboundEvent
+    """A failed event becomes an inquiry so that a person follows it up.
+
+    Each event in its own transaction: an event whose payload cannot be used
+    is marked escalated without an inquiry (logged by error class), so it
+    never holds back the others.
+    """
+    from sqlalchemy import select
+
+    from models.inbound import ESCALATED, FAILED, InboundEvent, mark
+
+    with app.app_context():
+        with db.reader() as s:
+            ids = list(
+                s.scalars(
+                    select(InboundEvent.id)
+                    .where(InboundEvent.status == FAILED)
+                    .order_by(InboundEvent.id)
+                    .limit(50)
+                )
+            )
+        for event_id in ids:
+            try:
+                _escalate(event_id)
+            except Exception as exc:  # noqa: BLE001 - isolated; no text in the log
+                log.error("inbound event %s: no inquiry opened (%s)", event_id, type(exc).__name__)
+                with db.unit_of_work() as s:
+                    error = s.scalar(select(InboundEvent.error).where(InboundEvent.id == event_id))
+                    mark(s, event_id, ESCALATED, error)
+                    s.commit()
+        if ids:
+            log.info("escalated %d failed inbound events", len(ids))
+
+
+def _escalate(event_id: int) -> None:
+    from models.inbound import ESCALATED, FAILED, InboundEvent
     from models.inquiries import open_inquiry
     from models.residents import get_or_create_resident
 
-    with app.app_context():
-        with db.unit_of_work() as s:
-            from sqlalchemy import select
-
-            failed = s.scalars(
-                select(InboundEvent).where(InboundEvent.status == "failed").limit(50)
-            ).all()
-            for event in failed:
-                user = (event.payload or {}).get("userId")
-                if user:
-                    resident = get_or_create_resident(s, "line", user)
-                    open_inquiry(
-                        s, resident, channel=event.channel, category="other", pause_bot=False
-                    )
-                event.status = ESCALATED
-            s.commit()
-        if failed:
-            log.info("escalated %d failed inbound events", len(failed))
+    with db.unit_of_work() as s:
+        event = s.get(InboundEvent, event_id)
+        if event is None or event.status != FAILED:
+            return
+        user = event.payload.get("userId") if isinstance(event.payload, dict) else None
+        if isinstance(user, str) and user:
+            resident = get_or_create_resident(s, "line", user)
+            open_inquiry(s, resident, channel=event.channel, category="other", pause_bot=False)
+        event.status = ESCALATED
+        s.commit()
 
 
 def follow_up_defects(app: Flask) -> None:
@@ -67,10 +98,14 @@ def follow_up_defects(app: Flask) -> None:
     run(app)
 
 
+# While a backlog lasts, recovery runs almost continuously: each run works
+# until half a second before the next is due.
+RECOVERY_SECONDS = 5
+
 # job id -> (function, seconds between runs)
 JOBS = {
     "deliver_outbox": (deliver_outbox, 5),
-    "process_stale_events": (process_stale_events, 30),
+    "process_stale_events": (process_stale_events, RECOVERY_SECONDS),
     "escalate_failed_events": (escalate_failed_events, 60),
     "follow_up_defects": (follow_up_defects, 600),
 }
