@@ -5,18 +5,23 @@ blobs such as rich menu images, api-data.line.me), which is how the sandbox
 stand-in takes LINE's place. The SDK names the blob host per operation
 but uses ``Configuration.host`` instead whenever one is set.
 
-Replies and pushes, sent for every answer, go out as plain JSON over one
-keep-alive connection pool (urllib3, which the SDK itself uses): the SDK's
-pydantic request models cost more CPU than the rest of the send. The rich
-menu setup, run once, keeps using line-bot-sdk v3.
+Replies and pushes, sent for every answer, go out as plain JSON over a
+keep-alive connection per sending thread (the standard library's http.client;
+urllib3's check for a connection the server has closed): the SDK's pydantic
+request models, and urllib3's pool and response layers, cost more CPU than
+the rest of the send (docs/performance.md). The rich menu setup, run once,
+keeps using line-bot-sdk v3.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import ssl
+import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import urllib3
 from linebot.v3.messaging import (
     ApiClient,
     Configuration,
@@ -24,11 +29,10 @@ from linebot.v3.messaging import (
     MessagingApiBlob,
     RichMenuRequest,
 )
+from urllib3.util.wait import wait_for_read
 
 LINE_DEFAULT_HOST = "https://api.line.me"
-TIMEOUT = (3.05, 10)  # connect, read
-# Requests in flight at once per process (the delivery threads); more wait.
-POOL_SIZE = 16
+TIMEOUT = 10  # seconds, to connect and for each read
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,12 @@ class LineClient:
             "Authorization": f"Bearer {access_token}",
             "Content-Type": "application/json",
         }
-        self._prefix = (urllib3.util.parse_url(self.base_url).path or "").rstrip("/")
-        self._http = urllib3.connection_from_url(
-            self.base_url, maxsize=POOL_SIZE, retries=False,
-            timeout=urllib3.Timeout(connect=TIMEOUT[0], read=TIMEOUT[1]),
-        )  # fmt: skip
+        parts = urlsplit(self.base_url)
+        self._https = parts.scheme == "https"
+        self._host, self._port = parts.hostname or "", parts.port
+        self._prefix = parts.path.rstrip("/")
+        self._tls = ssl.create_default_context() if self._https else None
+        self._local = threading.local()  # one keep-alive connection per thread
         self._access_token = access_token
 
     @property
@@ -77,17 +82,35 @@ class LineClient:
         host = None if self.base_url == LINE_DEFAULT_HOST else self.base_url
         return MessagingApiBlob(ApiClient(Configuration(host=host, access_token=self._access_token)))
 
+    def _connection(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.sock is not None and wait_for_read(conn.sock, timeout=0):
+            conn.close()  # readable while idle: the server closed it; reconnect
+        if conn is None:
+            if self._https:
+                conn = http.client.HTTPSConnection(
+                    self._host, self._port, timeout=TIMEOUT, context=self._tls
+                )
+            else:
+                conn = http.client.HTTPConnection(self._host, self._port, timeout=TIMEOUT)
+            self._local.conn = conn
+        return conn
+
     def _post(self, path: str, document: dict, headers: dict[str, str]) -> SendResult:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        conn = self._connection()
         try:
-            resp = self._http.urlopen(
-                "POST", self._prefix + path, body=body, headers=headers, preload_content=True
-            )
+            conn.request("POST", self._prefix + path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
         except Exception as exc:  # noqa: BLE001 - classified, never re-raised
+            conn.close()
             return SendResult(False, None, type(exc).__name__)
+        if resp.will_close:
+            conn.close()
         if resp.status == 200:
             return SendResult(True, 200)
-        return _classify(resp.status, resp.data.decode("utf-8", "replace")[:500])
+        return _classify(resp.status, data.decode("utf-8", "replace")[:500])
 
     def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
         document = {"replyToken": reply_token, "messages": messages}
