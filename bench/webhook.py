@@ -216,8 +216,8 @@ class Bench:
         ours = results.cpu_delta(before_all, after_all)
         wall = after_all.wall - before_all.wall
         others = max(0.0, (after_all.machine_busy - before_all.machine_busy) - ours) / wall
-        rss = [procs.rss_mb(p) for p in server_pids if "gunicorn" in procs.command(p)
-               or "scheduler" in procs.command(p)]  # fmt: skip
+        rss = [(procs.rss_mb(p), procs.pss_mb(p)) for p in server_pids
+               if not procs.command(p).startswith("sh ")]  # fmt: skip
         name = " + ".join(NAMES.get(k, "(c) myna-desk, 2nd instance") for k in keys)
         row = results.score(name, label, traffic, answers, server_cpu * 1000 / count,
                             db_cpu * 1000 / count if uses_db else None, rss, others)  # fmt: skip

@@ -131,7 +131,7 @@ class Row:
     lost: int | None
     cpu_ms: float  # server processes, per event
     db_cpu_ms: float | None  # database backends, per event
-    rss_mb: list[float]
+    rss_mb: list[tuple[float, float]]  # (RSS, PSS) per process
     others_cores: float  # CPU used by processes that are not ours, in cores, during the phase
     answer_p99_s: float | None = None
 
@@ -178,7 +178,7 @@ def summary(rows: list[Row]) -> list[Row]:
                 per_event={},
             )
             answers.dup_total = sum(r.answers.duplicates for r in group)
-        rss = [max(x) for x in zip(*(r.rss_mb for r in group), strict=False)]
+        rss = [max(x) for x in zip(*(r.rss_mb for r in group), strict=False)]  # largest RSS
         out.append(Row(
             server, f"{load} ×{len(group)}" if len(group) > 1 else load,
             sum(r.events for r in group), sum(r.ok for r in group),
@@ -194,7 +194,7 @@ def summary(rows: list[Row]) -> list[Row]:
 def table(rows: list[Row]) -> str:
     head = ("| server | load | events | webhooks/s | answers/s end to end | webhook p50 / p99 ms "
             "| answer p99 s | replies / pushes | refused | dup | lost | CPU ms/event (server + db) "
-            "| RSS MB per process | others' load (cores) |")  # fmt: skip
+            "| RSS (PSS) MB per process | others' load (cores) |")  # fmt: skip
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
         a = r.answers
@@ -205,7 +205,7 @@ def table(rows: list[Row]) -> str:
         lost = "—" if r.lost is None else str(r.lost)
         cpu = f"{r.cpu_ms:.2f}" + ("" if r.db_cpu_ms is None else f" + {r.db_cpu_ms:.2f}")
         ap99 = "—" if r.answer_p99_s is None else f"{r.answer_p99_s:.2f}"
-        rss = ", ".join(f"{x:.0f}" for x in r.rss_mb)
+        rss = ", ".join(f"{x:.0f} ({y:.0f})" for x, y in r.rss_mb)
         bad = "" if r.ok == r.events else f" ({r.events - r.ok} not 200)"
         lines.append(
             f"| {r.server} | {r.load} | {r.events}{bad} | {r.webhooks_per_s:,.0f} | {rate} "
