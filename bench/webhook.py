@@ -98,7 +98,7 @@ class Bench:
 
     def start_standin(self) -> None:
         cmd = (f"exec {sys.executable} {BENCH / 'linebench' / 'standin.py'} --key {self.token_key}"
-               f" --access-token {self.access_token} --token-ttl {self.args.token_ttl}")  # fmt: skip
+               f" --access-token={self.access_token} --token-ttl={self.args.token_ttl}")  # fmt: skip
         proc = self.start("standin", cmd, {"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

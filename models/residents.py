@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Integer, String, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -88,7 +88,15 @@ def lock_residents(session: Session, kind: str, values: list[str]) -> dict[str, 
     by_hash: dict[str, Resident] = {}
 
     def lock(keys: list[str]) -> None:
-        query = select(Resident).where(column.in_(keys)).order_by(column).with_for_update()
+        # The encrypted identifiers are decrypted only if a handler reads them.
+        query = (
+            select(Resident)
+            .options(defer(Resident.line_user_id), defer(Resident.phone),
+                     defer(Resident.display_name))
+            .where(column.in_(keys))
+            .order_by(column)
+            .with_for_update()
+        )  # fmt: skip
         by_hash.update({getattr(r, key_name): r for r in session.scalars(query)})
 
     lock([h for keys in hashes.values() for h in keys])
