@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import heapq
 import logging
+import os
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -61,8 +62,6 @@ class EventPipeline:
 
     # -- threads -----------------------------------------------------------------
     def _start(self) -> None:
-        import os
-
         if self._started_in == os.getpid():
             return
         self._started_in = os.getpid()
