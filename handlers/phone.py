@@ -36,6 +36,7 @@ menu.MENU_FLOWS.setdefault(PHONE_VISIT_VALUE, phone_visit.FLOW)
 KEYED_INPUT = {
     "phone_visit/ask_number",
     "venue/ask_phone",
+    "venue/ask_residence",
     "visit/ask_phone",
     "visit/ask_postal",
     "visit/ask_applicants",

@@ -20,10 +20,10 @@ from __future__ import annotations
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.handoff import answer_expectation
+from handlers.residence import match_area
 from handlers.text import render
 from handlers.turn import Turn
-from handlers.words import normalize
-from models.areas import all_areas, area_for_town, get_area
+from models.areas import all_areas, get_area
 from models.inquiries import open_inquiry
 from models.phone import request_callback
 
@@ -41,21 +41,6 @@ def ask_area(turn: Turn) -> None:
     """Asks for the area (numbered list of the areas, or speech)."""
     choices = [Choice(a.name, f"area:{a.code}") for a in all_areas()]
     turn.add(Reply("phone_visit/ask_area", choices=choices, expects_speech=True))
-
-
-def match_area(text: str) -> str | None:
-    """An area code from a spoken or typed name (area, kana, office or town)."""
-    said = normalize(text)
-    if not said:
-        return None
-    hits = {
-        a.code
-        for a in all_areas()
-        if any(normalize(n) and normalize(n) in said for n in (a.name, a.kana, a.office))
-    }
-    if len(hits) == 1:
-        return hits.pop()
-    return area_for_town(text.strip()) if not hits else None
 
 
 def answer_area(turn: Turn) -> str | Retry:

@@ -1,13 +1,16 @@
 """Booking a place at a pop-up venue (kaijo-secchi-gata).
 
-event → slot → party → phone → confirm → booked; a full event (or a slot
-that filled meanwhile) leads to the waiting list. Diagram: docs/bookings.md.
+residence → event → slot → party → phone → confirm → booked; a full event
+(or a slot that filled meanwhile) leads to the waiting list. Only residents
+with an address in the city may apply (handlers/residence.py): anyone else
+is refused politely with the city's number. Diagram: docs/bookings.md.
 """
 
 from __future__ import annotations
 
 from handlers import booking_rules as rules
 from handlers import booking_views as views
+from handlers import residence
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.text import label
@@ -25,6 +28,39 @@ def _event(turn: Turn):
     if event is None or event.kind != VENUE or event.status != OPEN or event.ends_at <= turn.now:
         return None
     return event
+
+
+def ask_residence(turn: Turn) -> None:
+    """Asks where the applicants live: an area button or a postal code (or outside the city)."""
+    if not upcoming_events(turn.session, turn.now, VENUE, limit=1):
+        views.leave_flow(turn, Reply("venue/none"))
+        return
+    page = int(turn.data.get("residence_page") or 0)
+    choices = residence.ask_choices(voice=turn.voice, page=page)
+    turn.add(Reply("venue/ask_residence", choices=choices, expects_speech=True))
+
+
+def answer_residence(turn: Turn) -> str | Retry:
+    """Stores residence_area (and residence_postal); shows the events, or refuses."""
+    found = residence.judge(turn.inbound.kind, turn.inbound.value, turn.inbound.text)
+    if found.outcome == residence.INSIDE:
+        turn.remember(residence_area=found.area, residence_postal=found.postal)
+        return "event"
+    if found.outcome == residence.NEXT_PAGE:
+        turn.remember(residence_page=int(turn.data.get("residence_page") or 0) + 1)
+        return Retry()
+    if found.outcome == residence.REFUSED:
+        views.leave_flow(turn, Reply("venue/not_eligible"))
+        return END
+    context = {"code": found.code, "where": found.where}
+    return Retry([Reply(RESIDENCE_PROBLEMS[found.outcome], context)])
+
+
+RESIDENCE_PROBLEMS = {
+    residence.OUTSIDE_CODE: "venue/postal_outside_city",
+    residence.UNKNOWN_CODE: "visit/postal_unknown",
+    residence.NOT_UNDERSTOOD: "venue/residence_unknown",
+}
 
 
 def ask_event(turn: Turn) -> None:
@@ -132,6 +168,7 @@ def ask_confirm(turn: Turn) -> None:
         "slot": views.when(slot.starts_at, slot.ends_at),
         "party": turn.data.get("party"),
         "phone": turn.data.get("phone"),
+        "residence_area": views.area_name(turn.data.get("residence_area")),
     }
     turn.add(Reply("venue/confirm", context, views.yes_no("book", "no_thanks")))
 
@@ -222,8 +259,9 @@ def answer_waitlist(turn: Turn) -> str | Retry:
 register(
     Flow(
         "venue",
-        "event",
+        "residence",
         {
+            "residence": Step(ask_residence, answer_residence),
             "event": Step(ask_event, answer_event),
             "slot": Step(ask_slot, answer_slot),
             "party": Step(ask_party, answer_party),

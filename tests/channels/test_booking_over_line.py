@@ -32,6 +32,8 @@ def test_a_resident_books_a_venue_place_over_line(live, new_user_id):
     event_id, slots = _future_event(live)
     resident = Resident(live, new_user_id)
     messages = resident.choose("menu:venue")
+    assert "area:outside" in quick_values(messages)  # the address first
+    messages = resident.say("752-0927")  # a postal code in the city (長府)
     flex = [m for m in messages if m["type"] == "flex"]
     assert flex and flex[0]["contents"]["type"] == "carousel"
     assert f"ev:{event_id}" in quick_values(messages)
@@ -52,13 +54,29 @@ def test_a_resident_books_a_venue_place_over_line(live, new_user_id):
 def test_my_bookings_lists_and_cancels_over_line(live, new_user_id):
     event_id, slots = _future_event(live)
     resident = Resident(live, new_user_id)
-    for value in ("menu:venue", f"ev:{event_id}", f"slot:{slots[0]}", "n:1", "skip", "yes"):
+    for value in ("menu:venue", "area:chofu", f"ev:{event_id}", f"slot:{slots[0]}", "n:1", "skip",
+                  "yes"):
         resident.choose(value)
     messages = resident.choose("menu:bookings")
     cancel = next(v for v in quick_values(messages) if v.startswith("cxl:"))
     resident.choose(cancel)
     messages = resident.choose("yes")
     assert "取り消しました" in texts(messages)
+    _all_requests_ok(resident)
+
+
+def test_a_resident_outside_the_city_is_refused_over_line_with_the_citys_number(live, new_user_id):
+    from models.city import city
+
+    event_id, _slots = _future_event(live)
+    resident = Resident(live, new_user_id)
+    messages = resident.choose("menu:venue")
+    assert len(quick_values(messages)) <= 13
+    messages = resident.choose("area:more")  # the other page of areas
+    assert "area:hohoku" in quick_values(messages) and "area:outside" in quick_values(messages)
+    messages = resident.choose("area:outside")
+    assert city().contacts.city_phone in texts(messages) and "申し訳ありません" in texts(messages)
+    assert f"ev:{event_id}" not in quick_values(messages)
     _all_requests_ok(resident)
 
 

@@ -439,7 +439,10 @@ def test_a_caller_books_a_venue_place_by_keypad(client, clock):
         s.commit()
     caller = Caller(client, "+819012340000")
     caller.call()
-    assert "12月5日" in caller.press("1")  # venue booking: events read by date
+    said = caller.press("1")  # venue booking: the address first
+    assert "住所がある方" in said and "1番、下関市の外" in said
+    assert gather(caller.root).get("finishOnKey") == "#"  # a postal code may be keyed
+    assert "12月5日" in caller.press("4")  # 4 = 長府: events read by date
     caller.press("1")  # the event
     caller.press("1")  # the first slot
     assert "何人" in spoken(caller.root)
@@ -458,3 +461,48 @@ def test_saying_a_menu_number_picks_that_item(client, clock):
     caller.call()
     caller.press("3")  # questions accept speech, and the one choice is "menu"
     assert "ご用件をお選びください" in caller.say("いちばん")
+
+
+# -- venue eligibility by phone: an address in the city only ------------------------------
+
+
+def _venue_caller(client):
+    from tests import booking_factories as f
+
+    with db.unit_of_work() as s:
+        f.venue_event(s)
+        s.commit()
+    caller = Caller(client, "+819012340001")
+    caller.call()
+    caller.press("1")
+    return caller
+
+
+def test_a_caller_keys_a_postal_code_in_the_city_and_hears_the_events(client, clock):
+    caller = _venue_caller(client)
+    assert "12月5日" in caller.press("7520927")
+
+
+def test_a_caller_names_their_area_and_hears_the_events(client, clock):
+    caller = _venue_caller(client)
+    assert "12月5日" in caller.say("長府です")
+
+
+def test_a_caller_outside_the_city_is_refused_with_the_citys_number_and_the_menu(client, clock):
+    from models.bookings import Booking
+
+    caller = _venue_caller(client)
+    said = caller.press("1")  # 1 = 下関市の外
+    assert "申し訳ありません" in said and city().contacts.city_section in said
+    assert "12月5日" not in said
+    assert "1番、会場で申請" in said  # back at the main menu
+    with db.unit_of_work() as s:
+        assert s.scalars(select(Booking)).all() == []
+
+
+def test_a_caller_keying_a_postal_code_outside_the_city_is_refused_and_asked_again(client, clock):
+    caller = _venue_caller(client)
+    said = caller.press("8020001")
+    assert "北九州市" in said and "申し訳ありません" in said and "12月5日" not in said
+    assert "お住まいの地区" in said  # asked again: a mistyped code can be corrected
+    assert "12月5日" in caller.press("7520927")

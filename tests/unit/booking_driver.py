@@ -34,3 +34,15 @@ def templates(replies):
 
 def values(replies):
     return [c.value for r in replies for c in r.choices]
+
+
+def open_venue(session, *, user=USER, at=NOW, **answer):
+    """Choose the venue menu and confirm an address in the city (by default the Chofu area):
+    the flow then shows the open events. ``answer`` overrides the residence answer
+    (``text="7520975"`` for a postal code, ``value="area:outside"``)."""
+    first = send(session, value="menu:venue", user=user, at=at)
+    if [r.template for r in first] != ["venue/ask_residence"]:
+        return first
+    if "text" in answer:
+        return send(session, "text", user=user, at=at, **answer)
+    return send(session, value=answer.get("value", "area:chofu"), user=user, at=at)

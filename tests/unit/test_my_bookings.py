@@ -12,7 +12,14 @@ from models.outbox import OutboxMessage
 from models.residents import get_or_create_resident
 from models.visits import VisitRequest, propose
 from tests.booking_factories import NOW, jst, venue_event
-from tests.unit.booking_driver import USER, booking_session, send, templates, values  # noqa: F401
+from tests.unit.booking_driver import (  # noqa: F401
+    USER,
+    booking_session,
+    open_venue,
+    send,
+    templates,
+    values,
+)
 
 OTHER = "U" + "e" * 32
 
@@ -118,7 +125,7 @@ def test_the_offered_resident_sees_that_event_first(session):
     event = venue_event(session, jst(2026, 12, 9, 10))
     entry = join_waiting_list(session, resident(session).id, event.id)
     entry.status = "offered"
-    replies = send(session, value="menu:venue")
+    replies = open_venue(session)
     assert replies[0].payload["cards"][0]["choices"][0].value == f"ev:{event.id}"
 
 

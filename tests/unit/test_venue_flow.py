@@ -9,12 +9,20 @@ from models.bookings import ACTIVE, Booking, WaitingListEntry
 from models.conversations import Conversation
 from models.events import Slot
 from tests.booking_factories import venue_event
-from tests.unit.booking_driver import USER, booking_session, send, templates, values  # noqa: F401
+from tests.unit.booking_driver import (  # noqa: F401
+    USER,
+    booking_session,
+    open_venue,
+    send,
+    templates,
+    values,
+)
 
 
 def to_party(session, event, *, user=USER):
-    """Choose the venue menu, the event and its first slot: the flow then asks the party size."""
-    send(session, value="menu:venue", user=user)
+    """Choose the venue menu, confirm the address, the event and its first slot: the flow
+    then asks the party size."""
+    open_venue(session, user=user)
     send(session, value=f"ev:{event.id}", user=user)
     return send(session, value=f"slot:{event.slots[0].id}", user=user)
 
@@ -35,7 +43,7 @@ def book_through(session, event, *, party="n:2", phone_text=None, user=USER):
 
 def test_the_venue_menu_shows_open_events_as_cards_with_places_left(session):
     event = venue_event(session)
-    replies = send(session, value="menu:venue")
+    replies = open_venue(session)
     assert templates(replies) == ["venue/choose_event"]
     card = replies[0].payload["cards"][0]
     assert "12月5日(土)" in card["title"] and "長府公民館" in card["title"]
@@ -135,7 +143,7 @@ def test_a_full_event_offers_the_waiting_list(session):
     event = venue_event(session, slots=1, capacity=1)
     event.slots[0].booked = 1
     session.flush()
-    send(session, value="menu:venue")
+    open_venue(session)
     replies = send(session, value=f"ev:{event.id}")
     assert templates(replies) == ["venue/full", "venue/ask_waitlist"]
     replies = send(session, value="yes")
@@ -156,7 +164,7 @@ def test_the_last_place_taken_while_confirming_leads_to_the_waiting_list(session
 def test_a_second_booking_for_the_same_event_is_refused(session):
     event = venue_event(session)
     book_through(session, event)
-    send(session, value="menu:venue")
+    open_venue(session)
     replies = send(session, value=f"ev:{event.id}")
     assert templates(replies) == ["venue/already_booked"]
 
@@ -164,7 +172,7 @@ def test_a_second_booking_for_the_same_event_is_refused(session):
 @pytest.mark.parametrize("value", ["ev:abc", "ev:", "ev:99999", "slot:1", "garbage" * 50])
 def test_a_forged_or_unknown_event_value_is_refused_politely(session, value):
     venue_event(session)
-    send(session, value="menu:venue")
+    open_venue(session)
     replies = send(session, value=value)
     assert templates(replies)[-1] == "venue/choose_event"
 
@@ -178,7 +186,7 @@ def test_a_past_event_is_not_offered(session):
 
 def test_every_label_fits_line_limits(session):
     event = venue_event(session, slots=14)
-    send(session, value="menu:venue")
+    open_venue(session)
     replies = send(session, value=f"ev:{event.id}")
     choices = [c for r in replies for c in r.choices]
     assert 1 < len(choices) <= 13
