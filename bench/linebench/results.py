@@ -6,6 +6,7 @@ import json
 import statistics
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 
 from linebench import procs, tokens
@@ -134,6 +135,7 @@ class Row:
     rss_mb: list[tuple[float, float]]  # (RSS, PSS) per process
     others_cores: float  # CPU used by processes that are not ours, in cores, during the phase
     answer_p99_s: float | None = None
+    failures: str = ""  # statuses of the requests that did not get a 200 (599: no answer)
 
 
 def score(server: str, load: str, traffic: Traffic, answers: Answers | None,
@@ -145,14 +147,18 @@ def score(server: str, load: str, traffic: Traffic, answers: Answers | None,
     web_rate = ok / max(max(traffic.done) - start, 1e-9)
     answers_rate = lost = answer_p99 = None
     if answers is not None:
-        lost = traffic.count - len(answers.first)
+        # Lost: acknowledged with 200 and never answered. An event whose webhook
+        # did not get a 200 was never acknowledged (LINE would count it failed).
+        lost = sum(1 for n, st in enumerate(traffic.status) if st == 200 and n not in answers.first)
         if answers.first:
             answers_rate = len(answers.first) / max(max(answers.first.values()) - start, 1e-9)
             delays = [answers.first[n] - traffic.sent[n] for n in answers.first]
             answer_p99 = percentile(delays, 0.99)
+    failed = Counter(st for st in traffic.status if st != 200)
+    failures = ": " + ", ".join(f"{st}×{n}" for st, n in sorted(failed.items())) if failed else ""
     return Row(server, load, traffic.count, ok, web_rate, answers_rate,
                percentile(latencies, 0.50), percentile(latencies, 0.99), answers, lost,
-               cpu_ms, db_cpu_ms, rss, others, answer_p99)  # fmt: skip
+               cpu_ms, db_cpu_ms, rss, others, answer_p99, failures)  # fmt: skip
 
 
 def summary(rows: list[Row]) -> list[Row]:
@@ -206,7 +212,7 @@ def table(rows: list[Row]) -> str:
         cpu = f"{r.cpu_ms:.2f}" + ("" if r.db_cpu_ms is None else f" + {r.db_cpu_ms:.2f}")
         ap99 = "—" if r.answer_p99_s is None else f"{r.answer_p99_s:.2f}"
         rss = ", ".join(f"{x:.0f} ({y:.0f})" for x, y in r.rss_mb)
-        bad = "" if r.ok == r.events else f" ({r.events - r.ok} not 200)"
+        bad = "" if r.ok == r.events else f" ({r.events - r.ok} not 200{r.failures})"
         lines.append(
             f"| {r.server} | {r.load} | {r.events}{bad} | {r.webhooks_per_s:,.0f} | {rate} "
             f"| {r.p50_ms:.0f} / {r.p99_ms:.0f} | {ap99} | {rp} | {refused} | {dup} | {lost} "
