@@ -37,6 +37,7 @@ from models.inbound import (
     mark_done,
     note_error,
 )
+from models.inquiries import write_lines
 from models.outbox import Outgoing, enqueue, enqueue_claimed
 from models.residents import lock_residents
 
@@ -175,16 +176,19 @@ def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Out
             conversations = lock_conversations(
                 s, sorted({r.id for r in residents.values()}), "line"
             )
-            rows = []
+            rows, lines = [], []
             for event, one in zip(events, inbound, strict=True):
                 resident = residents[one.resident_key]
                 outcome = dispatch(
-                    s, one, now, resident=resident, conversation=conversations[resident.id]
-                )
+                    s, one, now, resident=resident, conversation=conversations[resident.id],
+                    transcript="return",
+                )  # fmt: skip
+                lines += outcome.lines
                 messages = to_messages(outcome.replies)
                 if messages:
                     rows.append(_line_row(resident.id, event.payload, messages))
             s.flush()
+            write_lines(s, lines)
             answers = enqueue_claimed(s, rows, now)
             mark_done(s, [e.id for e in events], now)
             s.commit()

@@ -8,7 +8,7 @@ through the global words first, then the current flow, then top-level routing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from handlers.turn import Turn
 from handlers.words import global_word
 from models.city import city
 from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
-from models.inquiries import log_line
+from models.inquiries import log_line, transcript_row
 from models.outbox import mark_unreachable
 from models.residents import Resident, get_or_create_resident, identity_kind
 
@@ -31,6 +31,8 @@ from models.residents import Resident, get_or_create_resident, identity_kind
 class Outcome:
     resident_id: int
     replies: list[Reply]
+    # Transcript rows left for the caller to write (``transcript="return"``).
+    lines: list[dict] = field(default_factory=list)
 
 
 def dispatch(
@@ -40,11 +42,14 @@ def dispatch(
     *,
     resident: Resident | None = None,
     conversation: Conversation | None = None,
+    transcript: str = "add",
 ) -> Outcome:
     """Handle one inbound event; the caller commits.
 
     A caller handling a batch passes the resident and conversation rows it has
-    already locked (``lock_residents``, ``lock_conversations``).
+    already locked (``lock_residents``, ``lock_conversations``) and
+    ``transcript="return"``: the transcript lines come back in the outcome for
+    it to write with the batch's (``write_lines``) instead of being added here.
     """
     load_flows()
     now = now or inbound.at
@@ -62,20 +67,18 @@ def dispatch(
     else:
         expired = expire_if_due(conversation, now)
     turn = Turn(session, inbound, resident, conversation, now)
+    lines = []
     if inbound.text:
-        log_line(session, resident.id, inbound.channel, "in", inbound.text, at=now)
+        lines.append(transcript_row(resident.id, inbound.channel, "in", inbound.text, at=now))
     KIND_HANDLERS[inbound.kind](turn, expired)
     touch(conversation, now, int(city().conversation.expiry_minutes))
     for reply in turn.replies:
-        log_line(
-            session,
-            resident.id,
-            inbound.channel,
-            "out",
-            reply.text(voice=turn.voice),
-            template=reply.template,
-            at=now,
-        )
+        text = reply.text(voice=turn.voice)
+        lines.append(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now))
+    if transcript == "return":
+        return Outcome(resident.id, turn.replies, lines)
+    for row in lines:
+        log_line(session, **row)
     return Outcome(resident.id, turn.replies)
 
 

@@ -65,7 +65,7 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def make_engine(
-    url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+    url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW, **options
 ) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -91,7 +91,7 @@ def make_engine(
 
         return engine
     engine = create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True
+        url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True, **options
     )
     _ping_when_idle(engine)
     return engine
@@ -100,18 +100,25 @@ def make_engine(
 class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        # PostgreSQL: a few connections kept in autocommit, for single-statement writes.
+        self._autocommit: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
 
     def bind(self, url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
+        for engine in (self.engine, self._autocommit):
+            if engine is not None:
+                engine.dispose()
         self.engine = make_engine(url, pool_size, max_overflow)
+        self._autocommit = None
+        if self.engine.dialect.name == "postgresql":
+            self._autocommit = make_engine(url, 2, 4, isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def _after_fork(self) -> None:
         """A forked child (gunicorn --preload) opens its own connections."""
-        if self.engine is not None:
-            self.engine.dispose(close=False)
+        for engine in (self.engine, self._autocommit):
+            if engine is not None:
+                engine.dispose(close=False)
 
     @property
     def dialect(self) -> str:
@@ -140,9 +147,9 @@ class Database:
         elsewhere it runs in a transaction committed at the end of the block.
         """
         assert self.engine is not None, "database not bound"
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as conn:
-                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        if self._autocommit is not None:
+            with self._autocommit.connect() as conn:
+                yield conn
         else:
             with self.engine.begin() as conn:
                 yield conn

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -98,6 +98,24 @@ def hand_back(session: Session, inquiry: Inquiry, *, close: bool = False) -> Non
         inquiry.status, inquiry.closed_at = CLOSED, now
 
 
+def transcript_row(
+    resident_id: int,
+    channel: str,
+    direction: str,
+    text: str | None,
+    template: str | None = None,
+    at: datetime | None = None,
+) -> dict:
+    return {
+        "resident_id": resident_id,
+        "channel": channel,
+        "direction": direction,
+        "text": text,
+        "template": template,
+        "at": at or utcnow(),
+    }
+
+
 def log_line(
     session: Session,
     resident_id: int,
@@ -107,16 +125,13 @@ def log_line(
     template: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    session.add(
-        TranscriptLine(
-            resident_id=resident_id,
-            channel=channel,
-            direction=direction,
-            text=text,
-            template=template,
-            at=at or utcnow(),
-        )
-    )
+    session.add(TranscriptLine(**transcript_row(resident_id, channel, direction, text, template, at)))
+
+
+def write_lines(session: Session, rows: list[dict]) -> None:
+    """Many transcript lines in one executemany (no ORM objects: a batch of events)."""
+    if rows:
+        session.connection().execute(insert(TranscriptLine.__table__), rows)
 
 
 def open_inquiries(session: Session) -> list[Inquiry]:
