@@ -12,6 +12,7 @@ db_cli = AppGroup("db", help="Database schema.")
 keys_cli = AppGroup("keys", help="Encryption keys for personal data.")
 line_cli = AppGroup("line", help="LINE channel setup.")
 outbox_cli = AppGroup("outbox", help="Outbound message queue.")
+contracts_cli = AppGroup("contracts", help="Contract periods (契約期間).")
 
 
 def alembic_config():
@@ -80,9 +81,38 @@ def outbox_deliver() -> None:
     click.echo(f"sent {sent}")
 
 
+@contracts_cli.command("seed")
+def contracts_seed() -> None:
+    """Add the city.yaml ``contracts:`` periods the database lacks (the console's data wins)."""
+    from models.audit import audit
+    from models.contracts import seed_from_city
+    from models.db import db
+
+    with db.unit_of_work() as s:
+        added = seed_from_city(s)
+        for period in added:
+            audit(s, "cli", "create", f"contract:{period.id}", f"{period.name} from city.yaml")
+        s.commit()
+        names = ", ".join(p.name for p in added) or "none"
+    click.echo(f"contract periods added: {names}")
+
+
+@contracts_cli.command("list")
+def contracts_list() -> None:
+    """Every contract period, the latest first; the current one is marked."""
+    from models.contracts import current_period, list_periods
+    from models.db import db
+
+    with db.reader() as s:
+        current = current_period(s)
+        for p in list_periods(s):
+            mark = "*" if current and p.id == current.id else " "
+            click.echo(f"{mark} {p.id:>3} {p.name} {p.starts_on}..{p.ends_on}")
+
+
 def register(app: Flask) -> None:
     from bot.cli_data import data_cli
     from bot.cli_faq import faq_cli
 
-    for group in (db_cli, keys_cli, line_cli, outbox_cli, faq_cli, data_cli):
+    for group in (db_cli, keys_cli, line_cli, outbox_cli, contracts_cli, faq_cli, data_cli):
         app.cli.add_command(group)

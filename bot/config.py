@@ -141,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=int(env.get("DB_POOL_SIZE", "10")),
         db_max_overflow=int(env.get("DB_MAX_OVERFLOW", "5")),
         **_twilio_settings(env),
+        extra=_smtp_settings(env),
     )
 
 
@@ -164,3 +165,29 @@ def _twilio_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "twilio_voice_rate": env.get("TWILIO_VOICE_RATE", "").strip() or TWILIO_VOICE_RATE_DEFAULT,
         "twilio_sandbox": sandbox,
     }
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def _smtp_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """SMTP_* settings for e-mail notices to the city (``bot/email.py``); without
+    SMTP_HOST, sandbox mode records them in the stand-in and production sends none."""
+    host = env.get("SMTP_HOST", "").strip()
+    if not host:
+        return {"SMTP_HOST": ""}
+    sender = env.get("SMTP_FROM", "").strip()
+    if not sender:
+        raise ConfigError("SMTP_FROM (the sender address) is required with SMTP_HOST")
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}")
+    port = env.get("SMTP_PORT", "").strip() or ("465" if security == "ssl" else "587")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("SMTP_PORT must be a port number")
+    user = env.get("SMTP_USERNAME", "").strip()
+    password = env.get("SMTP_PASSWORD", "")
+    if bool(user) != bool(password):
+        raise ConfigError("set both SMTP_USERNAME and SMTP_PASSWORD, or neither")
+    return {"SMTP_HOST": host, "SMTP_PORT": int(port), "SMTP_SECURITY": security,
+            "SMTP_USERNAME": user, "SMTP_PASSWORD": password, "SMTP_FROM": sender}  # fmt: skip

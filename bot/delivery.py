@@ -31,9 +31,11 @@ class Delivery:
             "line": self._send_line,
             "auto": self._send_notify,
         }
+        from bot.email import email_senders
         from bot.twilio_sms.senders import sms_senders
 
         self.senders.update(sms_senders(config))  # "sms", "sms_notify"
+        self.senders.update(email_senders(config))  # "email" (notices to the city)
 
     def line_client(self) -> LineClient:
         base = self._config["LINE_API_BASE_URL"]

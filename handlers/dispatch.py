@@ -67,19 +67,23 @@ def dispatch(
     else:
         expired = expire_if_due(conversation, now)
     turn = Turn(session, inbound, resident, conversation, now)
-    lines = []
+    lines: list[dict] = []
+
+    def log(row: dict) -> None:
+        # Added at once (handlers may read the transcript), or returned to a batch.
+        if transcript == "return":
+            lines.append(row)
+        else:
+            log_line(session, **row)
+
     if inbound.text:
-        lines.append(transcript_row(resident.id, inbound.channel, "in", inbound.text, at=now))
+        log(transcript_row(resident.id, inbound.channel, "in", inbound.text, at=now))
     KIND_HANDLERS[inbound.kind](turn, expired)
     touch(conversation, now, int(city().conversation.expiry_minutes))
     for reply in turn.replies:
         text = reply.text(voice=turn.voice)
-        lines.append(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now))
-    if transcript == "return":
-        return Outcome(resident.id, turn.replies, lines)
-    for row in lines:
-        log_line(session, **row)
-    return Outcome(resident.id, turn.replies)
+        log(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now))
+    return Outcome(resident.id, turn.replies, lines)
 
 
 def _on_follow(turn: Turn, _expired: bool) -> None:
@@ -122,6 +126,7 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
     if inbound.redacted:
         turn.add(Reply("privacy/do_not_send_numbers"))
     if turn.resident.handoff_inquiry_id is not None:
+        handoff.note_complaint(turn)  # words of complaint still reach the city
         return  # a person has taken over: the bot stays silent
     if expired:
         turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
@@ -129,6 +134,10 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
     action = GLOBAL_ACTIONS.get(value or "")
     if action is not None:
         action(turn)
+        return
+    if handoff.complaint_words(turn):
+        # A complaint, at the top level or mid-flow: a person, and the city told at once.
+        handoff.escalate_complaint(turn)
         return
     if turn.conversation.flow and engine.current(turn) is not None:
         _answer_step(turn)

@@ -1,13 +1,20 @@
-"""Handing a resident to a person, and telling them when to expect an answer."""
+"""Handing a resident to a person, and telling them when to expect an answer.
+
+Complaints take this path too: words of complaint (``handlers.complaints``,
+``data/complaint_words.yaml``) hand the resident to a person with the inquiry
+marked a complaint, and the city is told at once; while a person already has
+the conversation, such words mark the open inquiry.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.complaints import BOT, is_complaint, mark_complaint
 from handlers.contract import Reply
 from handlers.turn import Turn
 from models.conversations import clear
-from models.inquiries import open_inquiry
+from models.inquiries import CLOSED, Inquiry, open_inquiry
 from scheduler.business_calendar import (
     JST,
     business_hours,
@@ -30,7 +37,10 @@ def answer_expectation(now: datetime) -> dict[str, object]:
     return {"in_hours": False, "next_day": day, "opening": opening}
 
 
-def escalate(turn: Turn, *, category: str = "other", summary: str | None = None) -> None:
+def escalate(
+    turn: Turn, *, category: str = "other", summary: str | None = None,
+    template: str = "handoff/opened",
+) -> Inquiry:  # fmt: skip
     """Open an inquiry, pause the bot for this resident, tell them what happens next."""
     inquiry = open_inquiry(
         turn.session,
@@ -43,8 +53,31 @@ def escalate(turn: Turn, *, category: str = "other", summary: str | None = None)
     clear(turn.conversation)
     turn.add(
         Reply(
-            "handoff/opened",
+            template,
             {"inquiry_id": inquiry.id, **answer_expectation(turn.now)},
             handoff=True,
         )
     )
+    return inquiry
+
+
+def complaint_words(turn: Turn) -> bool:
+    """The resident typed (or said) a complaint, or asked to make one."""
+    return turn.inbound.kind == "text" and is_complaint(turn.inbound.text)
+
+
+def escalate_complaint(turn: Turn) -> None:
+    """A complaint: to a person at once, marked as such, and the city told."""
+    text = turn.inbound.text
+    inquiry = escalate(turn, category="complaint", summary=text, template="handoff/complaint")
+    mark_complaint(turn.session, inquiry, by=BOT, now=turn.now, text=text)
+
+
+def note_complaint(turn: Turn) -> None:
+    """While a person has the conversation (the bot is silent): complaint words make the
+    open inquiry a complaint and tell the city, once."""
+    if not complaint_words(turn) or turn.resident.handoff_inquiry_id is None:
+        return
+    inquiry = turn.session.get(Inquiry, turn.resident.handoff_inquiry_id)
+    if inquiry is not None and inquiry.status != CLOSED:
+        mark_complaint(turn.session, inquiry, by=BOT, now=turn.now, text=turn.inbound.text)

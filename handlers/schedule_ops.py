@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import booking_views as views
+from handlers.approval_rules import NOT_COMBINED_UNCONFIRMED, not_combined_errors
 from handlers.booking_rules import ENDS_BEFORE_START, IN_THE_PAST, event_time_errors
 from handlers.contract import Reply
 from handlers.notify import notify
@@ -86,10 +87,13 @@ def refuse_if(codes: Sequence[str], field: str | None = None) -> None:
         raise RuleViolation(*codes, field=field)
 
 
-def record_approval_by(session: Session, actor: Actor, kind: str, target_id: int, now: datetime):
-    """The approval with who entered it (a staff member, or an API token by its audit name)."""
-    record_approval(session, kind, target_id, staff_id=actor.staff_id,
-                    login=actor.login or actor.name, now=now)  # fmt: skip
+def record_approval_by(
+    session: Session, actor: Actor, kind: str, target_id: int, now: datetime, **extra
+):
+    """The approval with who entered it (a staff member, or an API token by its audit name);
+    ``extra``: ``not_combined``, ``reason``."""
+    return record_approval(session, kind, target_id, staff_id=actor.staff_id,
+                           login=actor.login or actor.name, now=now, **extra)  # fmt: skip
 
 
 # --- events ---------------------------------------------------------------------
@@ -193,31 +197,45 @@ def set_event_note(session: Session, actor: Actor, event: ev.SupportEvent, note:
         audit(session, actor.name, "note", f"event:{event.id}")
 
 
-def status_errors(session: Session, event: ev.SupportEvent, new: str, now: datetime) -> list[str]:
-    """Approved places only; open only fully staffed and before the start."""
+def status_errors(
+    session: Session, event: ev.SupportEvent, new: str, now: datetime,
+    not_combined: bool | None = None,
+) -> list[str]:  # fmt: skip
+    """Approved places only, a venue event confirmed as not combined with political,
+    religious or for-profit events; open only fully staffed and before the start."""
     if new not in ev.TRANSITIONS.get(event.status, ()):
         return [BAD_TRANSITION]
-    if new == ev.APPROVED and not event.place.approved_by_city:
-        return [PLACE_NOT_APPROVED]
+    if new == ev.APPROVED:
+        place = [] if event.place.approved_by_city else [PLACE_NOT_APPROVED]
+        return place + not_combined_errors(event.kind, not_combined)
     if new == ev.OPEN:
         return staffing_errors(session, event) + ([IN_THE_PAST] if event.starts_at <= now else [])
     return []
 
 
 def change_event_status(
-    session: Session, actor: Actor, event: ev.SupportEvent, new: str, now: datetime
-) -> bool:
-    """Move along the lifecycle; False when it already is there. Cancelling tells residents."""
+    session: Session, actor: Actor, event: ev.SupportEvent, new: str, now: datetime,
+    *, not_combined: bool | None = None,
+) -> bool:  # fmt: skip
+    """Move along the lifecycle; False when it already is there. Cancelling tells residents.
+
+    Approving records who approved, when, and (``not_combined``) the confirmation
+    that the event is not combined with political, religious or for-profit events.
+    """
     if new == event.status:
         return False
-    errors = status_errors(session, event, new, now)
-    refuse_if(errors, "status" if errors == [BAD_TRANSITION] else None)
+    errors = status_errors(session, event, new, now, not_combined)
+    field = {BAD_TRANSITION: "status", NOT_COMBINED_UNCONFIRMED: "not_combined"}
+    refuse_if(errors, field.get(errors[0]) if len(errors) == 1 else None)
     if new == ev.CANCELLED:
         cancel_event_bookings(session, event, now)
     event.status = new
+    detail = None
     if new == ev.APPROVED:
-        record_approval_by(session, actor, EVENT, event.id, now)
-    audit(session, actor.name, f"status:{new}", f"event:{event.id}")
+        record_approval_by(session, actor, EVENT, event.id, now,
+                           not_combined=True if not_combined else None)  # fmt: skip
+        detail = "not_combined confirmed" if not_combined else None
+    audit(session, actor.name, f"status:{new}", f"event:{event.id}", detail)
     return True
 
 

@@ -13,10 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.complaints import COMPLAINT, mark_complaint
 from handlers.contract import Reply
 from handlers.notify import notify
 from handlers.redact import redact
 from handlers.text import TEMPLATE_DIR, render
+from models.city_notices import CityNotice
 from models.inquiries import (
     ANSWERED,
     CATEGORIES,
@@ -124,11 +126,19 @@ def assign(inquiry: Inquiry, staff_id: int | None) -> None:
         inquiry.status = IN_PROGRESS
 
 
-def set_category(inquiry: Inquiry, category: str) -> str:
+def set_category(
+    session: Session, inquiry: Inquiry, category: str, *, by: str, now: datetime,
+    note: str | None = None,
+) -> tuple[str, CityNotice | None]:  # fmt: skip
+    """Set the category; a complaint tells the city at once (``note``: the summary staff
+    wrote for the city, else the resident's latest lines). Returns (error code or "",
+    the new notice to the city, whose ``outbox_id`` the caller delivers after commit)."""
     if category not in CATEGORIES:
-        return BAD_CATEGORY
+        return BAD_CATEGORY, None
+    if category == COMPLAINT:
+        return "", mark_complaint(session, inquiry, by=by, now=now, text=(note or "").strip())
     inquiry.category = category
-    return ""
+    return "", None
 
 
 def give_back(session: Session, inquiry: Inquiry, *, close: bool, now: datetime) -> list[int]:

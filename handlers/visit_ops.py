@@ -1,4 +1,5 @@
-"""Visit-request operations shared by the staff API and the console.
+"""Visit-request operations shared by the staff API and the console, and the one
+exception to a visit's staffing: going without a city official.
 
 Same contract as ``handlers.schedule_ops``: session, actor, inputs, ``now``;
 the rules of ``models.visits.REQUEST_TRANSITIONS`` are followed to the letter
@@ -17,16 +18,19 @@ from handlers import booking_views as views
 from handlers.booking_rules import IN_THE_PAST
 from handlers.contract import Reply
 from handlers.notify import notify
+from handlers.redact import redact
 from handlers.schedule_ops import BAD_TRANSITION, Actor, record_approval_by, refuse_if
 from handlers.visit_notices import tell_proposed
 from models import visits as vr
-from models.approvals import VISIT_REQUEST
+from models.approvals import OFFICIAL_WAIVER, VISIT_REQUEST, Approval, approvals_of
 from models.audit import audit
-from models.events import APPROVED, OPEN, VISIT, SupportEvent
+from models.events import APPROVED, OPEN, PLANNED, VISIT, SupportEvent
 from models.staff import RuleViolation
 from scheduler.business_calendar import validate_visit_window
 
 PROPOSAL_NOT_ACCEPTED, NEEDS_VISIT_EVENT = "proposal_not_accepted", "needs_visit_event"
+NOT_A_VISIT, ALREADY_WAIVED = "not_a_visit", "already_waived"
+MAX_REASON = 500
 
 
 def _require_move(request: vr.VisitRequest, new: str) -> None:
@@ -96,3 +100,33 @@ def change_request_status(
     request.status = new
     _audit(session, actor, f"status:{new}", request)
     return request
+
+
+# --- a visit without a city official -------------------------------------------------
+
+
+def waive_city_official(
+    session: Session, actor: Actor, event: SupportEvent, reason: str | None, now: datetime
+) -> Approval:
+    """Record that this visit may go without a city official: why, who approved, when.
+
+    City officials join visits 「原則」 (as a rule): the exception is the city's to
+    approve, so it is entered by someone holding ``approve`` (a city official, or
+    the general manager entering the city's decision), before the visit opens. The
+    reason is redacted of My Numbers and application ids, kept encrypted, and
+    written to the audit log with the approver.
+    """
+    if event.kind != VISIT:
+        raise RuleViolation(NOT_A_VISIT)
+    if event.status not in (PLANNED, APPROVED):
+        raise RuleViolation(BAD_TRANSITION, field="status")
+    text = redact((reason or "").strip()).text
+    if not text:
+        raise RuleViolation("missing_field", field="reason")
+    if len(text) > MAX_REASON:
+        raise RuleViolation("bad_value", field="reason")
+    if event.id in approvals_of(session, OFFICIAL_WAIVER, [event.id]):
+        raise RuleViolation(ALREADY_WAIVED)
+    waiver = record_approval_by(session, actor, OFFICIAL_WAIVER, event.id, now, reason=text)
+    audit(session, actor.name, "waive_city_official", f"event:{event.id}", text)
+    return waiver

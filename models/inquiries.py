@@ -33,6 +33,10 @@ class Inquiry(Base):
     first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When and by whom it was first marked a complaint ("bot", "staff:<login>");
+    # the city is told then (models/city_notices.py).
+    complaint_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_marked_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class TranscriptLine(Base):

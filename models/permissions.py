@@ -14,15 +14,18 @@ REVEAL_PERSONAL = "reveal_personal"  # unmask a resident's name/phone/address (a
 VIEW_SCHEDULE = "view_schedule"
 EDIT_SCHEDULE = "edit_schedule"  # create/edit events, assign staff, propose visit dates
 APPROVE = "approve"  # record the city's approval of an event or a visit request
-VIEW_CITY_REPORT = "view_city_report"  # complaints report (no personal data)
+VIEW_CITY_REPORT = "view_city_report"  # complaints report and cases (redacted)
 EXPORT_CITY_REPORT = "export_city_report"  # CSV download (audited)
 VIEW_PLAN = "view_plan"  # plan progress
 MANAGE_STAFF = "manage_staff"
-VIEW_AUDIT = "view_audit"
+VIEW_AUDIT = "view_audit"  # the audit log viewer and its CSV (both logged)
+MANAGE_CONTRACTS = "manage_contracts"  # create and edit contract periods (audited)
+RECEIVE_CITY_NOTICES = "receive_city_notices"  # the complaint alert; acknowledge it
 
 ALL = (
     VIEW_INBOX, REPLY, REVEAL_PERSONAL, VIEW_SCHEDULE, EDIT_SCHEDULE, APPROVE,
     VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN, MANAGE_STAFF, VIEW_AUDIT,
+    MANAGE_CONTRACTS, RECEIVE_CITY_NOTICES,
 )  # fmt: skip
 
 MATRIX: dict[str, frozenset[str]] = {
@@ -40,8 +43,9 @@ MATRIX: dict[str, frozenset[str]] = {
     ),  # fmt: skip
     WORKER: frozenset({VIEW_INBOX, REPLY, VIEW_SCHEDULE}),
     CITY_OFFICIAL: frozenset(
-        {VIEW_SCHEDULE, APPROVE, VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN}
-    ),
+        {VIEW_SCHEDULE, APPROVE, VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN,
+         VIEW_AUDIT, RECEIVE_CITY_NOTICES}
+    ),  # fmt: skip
 }
 
 

@@ -1,13 +1,13 @@
-"""Progress against the fiscal-year plan in city.yaml (``plan``, ``contract``).
+"""Progress against the plan of one contract period (``models.contracts``).
 
 Per kind (visit, venue): events held (done) and applicants served, plus what
-is already scheduled (approved or open). Either target satisfies the plan
-(specification: e.g. visits 40 events or 300 applicants).
+is already scheduled (approved or open), counting events that start within
+the period. Either target satisfies the plan (specification: e.g. visits 40
+events or 300 applicants). Without a period named, the current one.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,20 +15,9 @@ from sqlalchemy.orm import Session
 
 from models.bookings import ACTIVE, Booking
 from models.bookings import DONE as BOOKING_DONE
-from models.city import city
+from models.contracts import ContractPeriod, current_period
 from models.events import APPROVED, DONE, OPEN, VENUE, VISIT, SupportEvent
 from models.visits import VisitRequest
-from scheduler.business_calendar import JST
-
-
-def fiscal_year() -> tuple[datetime, datetime]:
-    """The contract period as [start, end) instants (Tokyo days, inclusive end day)."""
-    contract = city()["contract"]
-    start = date.fromisoformat(str(contract["start"]))
-    end = date.fromisoformat(str(contract["end"]))
-    return datetime.combine(start, time(0), JST), datetime.combine(
-        date.fromordinal(end.toordinal() + 1), time(0), JST
-    )
 
 
 def _events(session: Session, kind: str, statuses: tuple[str, ...], span) -> int:
@@ -80,21 +69,33 @@ def _visit_applicants(session: Session, statuses: tuple[str, ...], span) -> int:
 APPLICANTS = {VENUE: _venue_applicants, VISIT: _visit_applicants}
 
 
-def progress(session: Session) -> dict[str, Any]:
-    span = fiscal_year()
-    plan = city()["plan"]
-    out: dict[str, Any] = {"from": span[0].date().isoformat(), "kinds": {}}
+def period_json(period: ContractPeriod) -> dict[str, Any]:
+    return {
+        "id": period.id, "name": period.name,
+        "start": period.starts_on.isoformat(), "end": period.ends_on.isoformat(),
+    }  # fmt: skip
+
+
+def progress(session: Session, period: ContractPeriod | None = None) -> dict[str, Any] | None:
+    """The plan's progress in ``period`` (default: the current one); None without periods."""
+    period = period or current_period(session)
+    if period is None:
+        return None
+    span = period.bounds()
+    out: dict[str, Any] = {
+        "period": period_json(period), "from": period.starts_on.isoformat(), "kinds": {},
+    }  # fmt: skip
     for kind in (VISIT, VENUE):
-        target = plan[kind]
+        target = period.targets[kind]
         held = _events(session, kind, (DONE,), span)
         served = APPLICANTS[kind](session, (DONE,), span)
         out["kinds"][kind] = {
-            "target_events": int(target["events"]),
-            "target_applicants": int(target["applicants"]),
+            "target_events": target.events,
+            "target_applicants": target.applicants,
             "events_done": held,
             "applicants_done": served,
             "events_scheduled": _events(session, kind, (APPROVED, OPEN), span),
             "applicants_scheduled": APPLICANTS[kind](session, (APPROVED, OPEN), span),
-            "met": held >= int(target["events"]) or served >= int(target["applicants"]),
+            "met": target.met(held, served),
         }
     return out

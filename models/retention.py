@@ -29,12 +29,14 @@ from models import outbox as ob
 from models import visits as vr
 from models.applications import ApplicationRecord
 from models.audit import audit
+from models.city_notices import CityNotice
 from models.conversations import Conversation
 from models.events import SupportEvent
 from models.faq_review import FaqReviewItem
 from models.phone import PhoneCallback, VoiceCall
 from models.residents import Resident
 from models.sandbox import SandboxLineRequest, SandboxReplyToken
+from models.sandbox_email import SandboxEmail
 from models.sandbox_twilio import SandboxTwilioRequest
 
 BATCH = 500
@@ -127,12 +129,13 @@ def purge_conversations(session: Session, now: datetime, days: int) -> int:
 
 
 def purge_sandbox(session: Session, now: datetime, days: int) -> int:
-    """What the LINE and Twilio stand-ins recorded (development only): deleted."""
+    """What the LINE, Twilio and e-mail stand-ins recorded (development only): deleted."""
     cutoff = now - timedelta(days=days)
     return (
         _delete(session, SandboxLineRequest, [SandboxLineRequest.at < cutoff])
         + _delete(session, SandboxReplyToken, [SandboxReplyToken.issued_at < cutoff])
         + _delete(session, SandboxTwilioRequest, [SandboxTwilioRequest.at < cutoff])
+        + _delete(session, SandboxEmail, [SandboxEmail.at < cutoff])
     )
 
 
@@ -146,10 +149,16 @@ def _open_inquiry_of(resident_id: Any) -> Any:
 def purge_inquiries(session: Session, now: datetime, days: int) -> int:
     """Inquiries closed more than ``days`` ago: the summary is erased. The row (channel,
     category, status, times) stays: the complaints report to the city lists it."""
-    return _erase(session, iq.Inquiry, [
-        iq.Inquiry.status == iq.CLOSED,
-        iq.Inquiry.closed_at < now - timedelta(days=days),
-        iq.Inquiry.summary.is_not(None),
+    closed_long_ago = [
+        iq.Inquiry.status == iq.CLOSED, iq.Inquiry.closed_at < now - timedelta(days=days),
+    ]  # fmt: skip
+    # The summary sent to the city goes with the inquiry's (the notice's times stay).
+    notices = _erase(session, CityNotice, [
+        CityNotice.summary.is_not(None),
+        CityNotice.inquiry_id.in_(select(iq.Inquiry.id).where(*closed_long_ago)),
+    ], {"summary": None})  # fmt: skip
+    return notices + _erase(session, iq.Inquiry, [
+        *closed_long_ago, iq.Inquiry.summary.is_not(None),
     ], {"summary": None})  # fmt: skip
 
 

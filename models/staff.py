@@ -8,8 +8,14 @@ statuses, templates to words):
 - a site manager must be approved by the city;
 - nobody is in two places at once (overlapping live events);
 - city staff work on business days, in business hours only;
-- an event opens only with >= 2 workers and an approved site manager, and a
-  visit also with a city official.
+- an event opens only with two or more of the contractor's people on site
+  (仕様書: 「２人以上の業務従事者を配置」), ONE OF THEM the city-approved site
+  manager (「実施会場ごとに現場に常駐し、本市の承認を受けた現場管理責任者を配置」):
+  two people are enough when one is the site manager; city officials are
+  not counted;
+- a visit is accompanied by a city official as a rule (原則): without one it
+  opens only when the exception was recorded with its reason and approver
+  (``models.approvals.OFFICIAL_WAIVER``, ``handlers.schedule_ops.waive_city_official``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.approvals import OFFICIAL_WAIVER, approvals_of
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 from models.events import LIVE, VISIT, SupportEvent
 from scheduler.business_calendar import validate_visit_window
@@ -34,7 +41,8 @@ CAN_ACT_AS: dict[str, frozenset[str]] = {
     WORKER: frozenset({WORKER}),
     CITY_OFFICIAL: frozenset({CITY_OFFICIAL}),
 }
-MIN_WORKERS = 2
+MIN_WORKERS = 2  # the contractor's people on site, the site manager included
+ON_SITE = frozenset({GENERAL_MANAGER, SITE_MANAGER, WORKER})  # roles counted as 業務従事者
 
 NO_PLEDGE = "no_confidentiality_pledge"
 SITE_MANAGER_NOT_APPROVED = "site_manager_not_approved"
@@ -160,11 +168,15 @@ def staffing_errors(session: Session, event: SupportEvent) -> list[str]:
         if a.staff.active and a.staff.pledge_signed_on is not None
     ]
     errors: list[str] = []
-    if sum(1 for role, _ in roles if role == WORKER) < MIN_WORKERS:
+    if sum(1 for role, _ in roles if role in ON_SITE) < MIN_WORKERS:
         errors.append(NEEDS_TWO_WORKERS)
     if not any(role == SITE_MANAGER and s.approved_by_city for role, s in roles):
         errors.append(NEEDS_SITE_MANAGER)
-    if event.kind == VISIT and not any(role == CITY_OFFICIAL for role, _ in roles):
+    if (
+        event.kind == VISIT
+        and not any(role == CITY_OFFICIAL for role, _ in roles)
+        and event.id not in approvals_of(session, OFFICIAL_WAIVER, [event.id])
+    ):
         errors.append(NEEDS_CITY_OFFICIAL)
     return errors
 

@@ -114,14 +114,21 @@ def pg_url():
 
 
 def _fresh_database(url: str) -> None:
-    """All tables, empty (the URL names a new SQLite file or a private schema)."""
+    """All tables, empty but for what the migrations seed (the contract periods of
+    city.yaml); the URL names a new SQLite file or a private schema."""
+    from sqlalchemy.orm import Session
+
     import models  # noqa: F401 - registers tables
     from models.base import Base
+    from models.contracts import seed_from_city
     from models.db import make_engine
 
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        seed_from_city(session)
+        session.commit()
     engine.dispose()
 
 

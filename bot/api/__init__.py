@@ -34,6 +34,7 @@ CONFLICTS = frozenset(
     {
         "full", "already_booked", "staff_double_booked", "already_assigned",
         "capacity_below_booked", "bad_transition", "has_bookings", "proposal_closed",
+        "already_waived",
     }
 )  # fmt: skip
 MALFORMED = frozenset({"bad_json", "missing_field", "bad_datetime", "bad_value"})

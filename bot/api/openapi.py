@@ -43,7 +43,12 @@ SCHEMAS: dict[str, Any] = {
         status={"enum": ["planned", "approved", "open", "done", "cancelled"]}, place_id=_I,
         place=_S, area=_NS, starts_at=_DT, ends_at=_DT, note=_NS, capacity=_I, booked=_I,
         slots={"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+        not_combined={**_B, "description": "PATCH status approved: confirms the event is not "
+                      "combined with political, religious or for-profit events (required "
+                      "for venue events)"},
     ),
+    "OfficialWaiver": _obj(["reason"], event_id=_I, reason={**_S, "maxLength": 500},
+                           approver=_S, at=_DT),
     "Booking": _obj(
         ["slot_id", "party_size", "phone"], id=_I, code=_S, resident_id=_I, event_id=_I,
         slot_id=_I, party_size={"type": "integer", "minimum": 1}, phone=_S,
@@ -70,7 +75,16 @@ SCHEMAS: dict[str, Any] = {
         ["event_id", "staff_id", "role"], id=_I, event_id=_I, staff_id=_I,
         role={"enum": ["general_manager", "site_manager", "worker", "city_official"]},
     ),
-    "Plan": {"type": "object"},
+    "Plan": {"type": "object", "properties": {
+        "period": {"type": "object"}, "from": {"type": "string", "format": "date"},
+        "kinds": {"type": "object"}}},
+    "ContractPeriod": _obj(
+        ["name", "start", "end"], id=_I, name=_S, start={"type": "string", "format": "date"},
+        end={"type": "string", "format": "date", "description": "the last day, inclusive"},
+        targets={"type": "object", "description": "per kind: {events, applicants}"},
+        general_manager_id={"type": ["integer", "null"]},
+        site_manager_ids={"type": "array", "items": _I}, current=_B,
+    ),
     # Defect follow-up (issue 7). Application ids and My Numbers are always masked.
     "Application": _obj(
         ["event_id", "name"], id=_I, event_id=_I, resident_id={"type": ["integer", "null"]},
@@ -166,8 +180,16 @@ PATHS: dict[str, Any] = _with_path_params({
     "/events/{event_id}": {
         "get": _op("One event with its slots", "Event"),
         "patch": _op("Change times, note or status (planned → approved → open → done / "
-                     "cancelled); opening needs >= 2 workers, an approved site manager and, "
-                     "for a visit, a city official", "Event", body="Event"),
+                     "cancelled). Approving a venue event needs not_combined: true (not "
+                     "combined with political, religious or for-profit events). Opening needs "
+                     ">= 2 of the contractor's people on site, one of them an approved site "
+                     "manager, and for a visit a city official or a recorded waiver",
+                     "Event", body="Event"),
+    },
+    "/events/{event_id}/official-waiver": {
+        "post": _op("Allow a visit without a city official: the reason, recorded with the "
+                    "token as approver (audited)", "OfficialWaiver", body="OfficialWaiver",
+                    status="201"),
     },
     "/events/{event_id}/slots": {
         "get": _op("Slots of an event", "Slot", many=True),
@@ -203,7 +225,10 @@ PATHS: dict[str, Any] = _with_path_params({
         "patch": _op("Change the role", "Assignment", body="Assignment"),
         "delete": _op("Remove (not from an open event)", None, status="204"),
     },
-    "/plan": {"get": _op("Progress against the fiscal-year plan", "Plan")},
+    "/contract-periods": {"get": _op("Contract periods, the latest first (one is current)",
+                                     "ContractPeriod", many=True)},
+    "/plan": {"get": _op("Progress against the plan of the current contract period (or "
+                         "period_id)", "Plan", query=["period_id"])},
     "/applications": {
         "get": _op("List application records (masked)", "Application", many=True,
                    query=["event_id"]),

@@ -1,11 +1,11 @@
-"""Bookings, visit requests, staff, assignments and plan progress in the API."""
+"""Bookings, visit requests, staff, assignments, contract periods and plan progress in the API."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy import select
 
 from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
@@ -14,6 +14,7 @@ from handlers import booking_rules as rules
 from handlers import schedule_ops as ops
 from handlers import visit_ops
 from models import bookings as bk
+from models import contracts as ct
 from models import visits as vr
 from models.base import utcnow
 from models.events import Slot, SupportEvent
@@ -219,7 +220,36 @@ def assignments_delete(assignment_id: int):
         return "", 204
 
 
+def period_json(p: ct.ContractPeriod, current: ct.ContractPeriod | None) -> dict[str, Any]:
+    return {
+        "id": p.id, "name": p.name, "start": p.starts_on.isoformat(),
+        "end": p.ends_on.isoformat(),
+        "targets": {k: {"events": t.events, "applicants": t.applicants}
+                    for k, t in p.targets.items()},
+        "general_manager_id": p.general_manager_id,
+        "site_manager_ids": [a.staff_id for a in p.appointments],
+        "current": current is not None and p.id == current.id,
+    }  # fmt: skip
+
+
+@bp.get("/contract-periods")
+def contract_periods_list():
+    with uow() as s:
+        current = ct.current_period(s)
+        return jsonify([period_json(p, current) for p in ct.list_periods(s)])
+
+
 @bp.get("/plan")
 def plan_progress():
+    """The current contract period's progress, or ``?period_id=`` another one's."""
+    raw = request.args.get("period_id")
     with uow() as s:
-        return jsonify(progress(s))
+        if raw is None:
+            period = ct.current_period(s)
+        elif raw.isascii() and raw.isdigit() and len(raw) < 10:
+            period = ct.get_period(s, int(raw))
+        else:
+            raise ApiError("bad_value", field="period_id")
+        if period is None:
+            raise ApiError("not_found")
+        return jsonify(progress(s, period))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
 from bot.api.crud import created, listed, narrowed, updated, viewed
 from handlers import schedule_ops as ops
+from handlers import visit_ops
 from models import events as ev
 from models.areas import get_area
 from models.base import utcnow
@@ -154,10 +155,26 @@ def events_update(event_id: int):
         if "note" in data:
             ops.set_event_note(s, actor(), event, data["note"])
         if "status" in data:
-            ops.change_event_status(s, actor(), event, need(data, "status"), utcnow())
+            confirmed = data.get("not_combined")
+            if confirmed is not None and not isinstance(confirmed, bool):
+                raise ApiError("bad_value", field="not_combined")
+            ops.change_event_status(s, actor(), event, need(data, "status"), utcnow(),
+                                    not_combined=confirmed)  # fmt: skip
         s.commit()
         s.refresh(event)
         return jsonify(event_json(event))
+
+
+@bp.post("/events/<int:event_id>/official-waiver")
+def events_official_waiver(event_id: int):
+    """A visit without a city official: the reason, recorded with the token as approver."""
+    reason = need(body(), "reason")
+    with uow() as s:
+        event = get_or_404(s, ev.SupportEvent, event_id)
+        waiver = visit_ops.waive_city_official(s, actor(), event, reason, utcnow())
+        s.commit()
+        return jsonify({"event_id": event.id, "reason": waiver.reason, "approver": waiver.login,
+                        "at": iso(waiver.at)}), 201  # fmt: skip
 
 
 @bp.get("/events/<int:event_id>/slots")

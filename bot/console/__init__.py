@@ -6,6 +6,8 @@ JavaScript served from a template; no build step, no CDN.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 from flask import Flask, Response, render_template
@@ -28,10 +30,27 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else ""
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv(value: object) -> str:
+    """One CSV cell (RFC 4180 quoting); text that a spreadsheet would run as a formula is
+    prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA):
+        text = "'" + text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([text])
+    return out.getvalue()
+
+
 def register(app: Flask) -> None:
     from bot.console import (  # noqa: F401 - routes
         applications,
+        audit_log,
         auth,
+        complaints,
+        contracts,
         defects,
         faq_review,
         inbox,
@@ -42,4 +61,5 @@ def register(app: Flask) -> None:
 
     security.configure(app)
     app.jinja_env.filters.setdefault("jst", _jst)
+    app.jinja_env.filters.setdefault("csv", _csv)
     app.register_blueprint(bp)

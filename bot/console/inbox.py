@@ -16,6 +16,7 @@ from handlers import staff_console as actions
 from models import console_queries as q
 from models.audit import audit
 from models.base import utcnow
+from models.city_notices import notice_for
 from models.db import db
 from models.inquiries import CATEGORIES, Inquiry
 from models.permissions import REPLY, REVEAL_PERSONAL, VIEW_INBOX
@@ -93,6 +94,7 @@ def _render_detail(inquiry_id: int, *, revealed=None, errors=None, draft: str = 
             canned=actions.canned_replies(),
             errors=errors or {},
             draft=draft,
+            notice=notice_for(s, inquiry.id),
         )
         s.commit()
     return page, status
@@ -151,11 +153,16 @@ def assign(inquiry_id: int):
 @bp.route("/inquiries/<int:inquiry_id>/category", methods=["POST"])
 @require(REPLY)
 def category(inquiry_id: int):
+    category = request.form.get("category", "")
     with db.unit_of_work() as s:
-        if actions.set_category(_inquiry(s, inquiry_id), request.form.get("category", "")):
+        error, notice = actions.set_category(s, _inquiry(s, inquiry_id), category, by=actor(),
+                                             now=utcnow(), note=request.form.get("city_note"))  # fmt: skip
+        if error:
             abort(400)
         s.commit()
-    flash("category_set")
+    if notice is not None and notice.outbox_id:
+        _deliver([notice.outbox_id])  # to the city now, not at the clock's next round
+    flash("complaint_reported" if notice is not None else "category_set")
     return redirect(url_for("console.inquiry", inquiry_id=inquiry_id))
 
 

@@ -1,4 +1,6 @@
-"""The city's views: complaints with timestamps, defect counts (CSVs, audited), plan progress."""
+"""The city's views: complaints with timestamps, defect counts (CSVs, audited).
+
+Plan progress, per contract period, is in ``bot/console/contracts.py``."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from models import console_queries as q
 from models import defects as dc
 from models.audit import audit
 from models.base import utcnow
+from models.city_notices import notices_of
 from models.db import db
-from models.permissions import EXPORT_CITY_REPORT, VIEW_CITY_REPORT, VIEW_PLAN
-from models.plan import progress
+from models.permissions import EXPORT_CITY_REPORT, VIEW_CITY_REPORT
 
 
 def _period() -> tuple[date | None, date | None]:
@@ -50,6 +52,7 @@ def city_report():
         return render_template(
             "console/city_report.html", rows=rows, counts=counts, reasons=dc.reasons(),
             since=since, until=until,
+            notices=notices_of(s, [r.inquiry.id for r in rows]),
         )  # fmt: skip
 
 
@@ -59,7 +62,8 @@ def city_report_csv():
     with db.unit_of_work() as s:
         rows = q.complaints(s, utcnow())
         audit(s, actor(), "export", "report:complaints", f"{len(rows)} rows")
-        body = render_template("console/city_report.csv", rows=rows, sla_hours=q.SLA_BUSINESS_HOURS)
+        body = render_template("console/city_report.csv", rows=rows, sla_hours=q.SLA_BUSINESS_HOURS,
+                               notices=notices_of(s, [r.inquiry.id for r in rows]))  # fmt: skip
         s.commit()
     return csv_download(body, "complaints")
 
@@ -76,9 +80,3 @@ def defect_counts_csv():
         s.commit()
     return csv_download(body, "defects")
 
-
-@bp.route("/plan")
-@require(VIEW_PLAN)
-def plan():
-    with db.reader() as s:
-        return render_template("console/plan.html", p=progress(s))

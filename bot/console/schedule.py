@@ -17,12 +17,12 @@ from handlers.booking_views import area_name
 from handlers.schedule_ops import Actor
 from models import events as ev
 from models import visits as vr
-from models.approvals import EVENT, VISIT_REQUEST, approvals_of
+from models.approvals import EVENT, OFFICIAL_WAIVER, VISIT_REQUEST, approvals_of
 from models.base import utcnow
 from models.db import db
 from models.permissions import APPROVE, EDIT_SCHEDULE, REVEAL_PERSONAL, VIEW_SCHEDULE
 from models.places import HOME, list_places
-from models.staff import RuleViolation, event_assignments, list_staff
+from models.staff import CITY_OFFICIAL, RuleViolation, event_assignments, list_staff
 from scheduler.business_calendar import JST
 
 VIEWS = ("month", "week", "day")
@@ -108,13 +108,16 @@ def _form_page(f, errors, event=None, status=200, assign_errors=None):
                    "event": None, "kinds": ev.EVENT_KINDS}  # fmt: skip
         if event is not None:
             event = s.get(ev.SupportEvent, event)
+            assignments = event_assignments(s, event.id)
             context.update(
                 event=event,
                 row=_event_rows(s, [event])[0],
                 staff=[p for p in list_staff(s) if p.active],
-                assignments=event_assignments(s, event.id),
+                assignments=assignments,
                 transitions=ev.TRANSITIONS.get(event.status, ()),
                 assign_errors=assign_errors or [],
+                waiver=approvals_of(s, OFFICIAL_WAIVER, [event.id]).get(event.id),
+                has_official=any(a.role == CITY_OFFICIAL for a in assignments),
             )
         return render_template("console/event_form.html", **context), status
 
@@ -166,13 +169,30 @@ def event_status(event_id: int):
     new = request.form.get("status", "")
     if not can(APPROVE if new == ev.APPROVED else EDIT_SCHEDULE):
         abort(403)
+    confirmed = request.form.get("not_combined") == "1"
     try:
         with db.unit_of_work() as s:
-            ops.change_event_status(s, _actor(), _event_or_404(s, event_id), new, utcnow())
+            ops.change_event_status(s, _actor(), _event_or_404(s, event_id), new, utcnow(),
+                                    not_combined=confirmed)  # fmt: skip
             s.commit()
     except RuleViolation as refused:
         return _event_page_refused(event_id, {"status": refused.codes})
     flash("event_approved" if new == ev.APPROVED else "status_changed")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
+@bp.route("/events/<int:event_id>/official-waiver", methods=["POST"])
+@require(APPROVE)
+def event_official_waiver(event_id: int):
+    """A visit without a city official: the reason and who approved it (audited)."""
+    try:
+        with db.unit_of_work() as s:
+            event = _event_or_404(s, event_id)
+            visit_ops.waive_city_official(s, _actor(), event, request.form.get("reason"), utcnow())
+            s.commit()
+    except RuleViolation as refused:
+        return _event_page_refused(event_id, {"waiver": refused.codes})
+    flash("official_waived")
     return redirect(url_for("console.event", event_id=event_id))
 
 

@@ -115,6 +115,15 @@ def send_event():
     return jsonify({"webhook_status": status, "event_id": event["webhookEventId"]})
 
 
+@bp.get("/emails")
+def emails():
+    """What the e-mail stand-in recorded (notices to the city), the latest first."""
+    from models.sandbox_email import recorded_emails
+
+    with db.reader() as s:
+        return jsonify([e.as_dict() for e in recorded_emails(s)])
+
+
 def register(app: Flask) -> None:
     from bot.sandbox import phone
     from bot.sandbox.line_api import line_api_bp

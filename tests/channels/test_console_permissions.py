@@ -23,6 +23,12 @@ PAGES = {
     "/console/reports/complaints": {"general_manager", "site_manager", "city_official"},
     "/console/reports/complaints.csv": {"general_manager", "city_official"},
     "/console/plan": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts/1": {"general_manager", "site_manager", "city_official"},
+    "/console/contracts/new": {"general_manager"},
+    "/console/audit": {"general_manager", "city_official"},
+    "/console/audit.csv": {"general_manager", "city_official"},
+    "/console/alerts/poll": {"general_manager", "city_official"},
 }
 
 
@@ -33,8 +39,11 @@ def test_matrix_matches_the_issue():
     assert allowed("worker", "reply")
     for permission in ("view_inbox", "reply", "reveal_personal", "edit_schedule"):
         assert not allowed("city_official", permission)  # no personal data for the city
-    for permission in ("view_schedule", "view_city_report", "view_plan"):
+    for permission in ("view_schedule", "view_city_report", "view_plan", "view_audit",
+                       "receive_city_notices"):
         assert allowed("city_official", permission)
+    assert not allowed("city_official", "manage_contracts")
+    assert not allowed("site_manager", "view_audit") and not allowed("worker", "view_audit")
     with pytest.raises(ValueError):
         allowed("worker", "fly")
 

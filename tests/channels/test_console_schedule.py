@@ -144,7 +144,7 @@ def test_city_approval_is_recorded_with_who_and_when(client, places):
     resp = post(
         client,
         f"/console/events/{event_id}/status",
-        {"status": "approved"},
+        {"status": "approved", "not_combined": "1"},
         page="/console/schedule",
     )
     assert resp.status_code == 302
@@ -175,8 +175,8 @@ def test_opening_needs_the_staffing_rules(client, places):
     )
     text = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert "業務従事者が2名以上必要です。" in text
-    assert "市の承認を受けた現場管理責任者が必要です。" in text
+    assert "2人以上の業務従事者を配置してください" in text
+    assert "うち1人は、市の承認を受けた現場管理責任者にしてください" in text
 
 
 def test_assignment_rules_are_shown_inline(client, places):
@@ -233,3 +233,70 @@ def test_staff_propose_a_visit_date_and_the_resident_is_told(client, places):
     with db.reader() as s:
         assert s.get(VisitRequest, 1).status == "proposed"
         assert s.query(OutboxMessage).filter_by(source="visit_proposal").count() == 1
+
+
+# --- issue 11: the program's rules as written --------------------------------------------
+
+
+def test_a_venue_event_is_approved_only_with_the_not_combined_confirmation(client, places):
+    event_id = make_event(places["venue"], business_day())
+    make_staff("city", "city_official")
+    login(client, "city")
+    page = client.get(f"/console/events/{event_id}").get_data(as_text=True)
+    assert "特定の政党、宗教又は営利を目的とした催し等と合わせた実施ではないことを確認しました" in page
+    resp = post(client, f"/console/events/{event_id}/status", {"status": "approved"},
+                page="/console/schedule")  # fmt: skip
+    assert resp.status_code == 422
+    assert "会場型の承認には、特定の政党、宗教又は営利を目的とした催し等と合わせた実施ではないことの確認が必要です。" in resp.get_data(as_text=True)
+    with db.reader() as s:
+        assert s.get(ev.SupportEvent, event_id).status == ev.PLANNED
+        assert s.query(Approval).count() == 0
+    post(client, f"/console/events/{event_id}/status", {"status": "approved", "not_combined": "1"},
+         page="/console/schedule")  # fmt: skip
+    page = client.get(f"/console/events/{event_id}").get_data(as_text=True)
+    assert "合わせた実施ではないことを確認済み" in page
+    with db.reader() as s:
+        approval = s.query(Approval).one()
+        assert (approval.not_combined, approval.login) == (True, "city")
+
+
+def test_the_city_records_a_visit_without_a_city_official_with_its_reason(client, places):
+    event_id = make_event(places["home"], business_day(), kind="visit", status=ev.APPROVED)
+    make_staff("city", "city_official", name="市 太郎")
+    login(client, "city")
+    refused = post(client, f"/console/events/{event_id}/official-waiver", {"reason": " "},
+                   page="/console/schedule")  # fmt: skip
+    assert refused.status_code == 422
+    assert "市職員が同行しない理由を入力してください。" in refused.get_data(as_text=True)
+    resp = post(client, f"/console/events/{event_id}/official-waiver",
+                {"reason": "同行予定の職員が急病のため、施設長の立会いで実施"},
+                page="/console/schedule")  # fmt: skip
+    assert resp.status_code == 302
+    page = client.get(f"/console/events/{event_id}").get_data(as_text=True)
+    assert "なし(例外として承認済み)" in page and "施設長の立会いで実施" in page
+    with db.reader() as s:
+        entry = s.query(AuditEntry).filter_by(action="waive_city_official").one()
+        assert (entry.actor, entry.target) == ("staff:city", f"event:{event_id}")
+
+
+def test_a_worker_cannot_waive_the_city_official(client, places):
+    event_id = make_event(places["home"], business_day(), kind="visit")
+    make_staff("sm", "site_manager", approved=True)
+    login(client, "sm")
+    resp = post(client, f"/console/events/{event_id}/official-waiver", {"reason": "都合"},
+                page="/console/schedule")  # fmt: skip
+    assert resp.status_code == 403
+
+
+def test_every_page_warns_when_the_current_period_has_no_general_manager(client):
+    from models import contracts as ct
+
+    gm = make_staff("mgr", "general_manager", name="総括 花子")
+    login(client, "mgr")
+    warning = "現在の契約期間(令和8年度)に総括責任者が任命されていません。"
+    for path in ("/console/schedule", "/console/plan", "/console/inbox"):
+        assert warning in client.get(path).get_data(as_text=True), path
+    with db.unit_of_work() as s:
+        ct.current_period(s).general_manager_id = gm
+        s.commit()
+    assert warning not in client.get("/console/schedule").get_data(as_text=True)

@@ -58,8 +58,14 @@ def staff_event(api, event, *, workers=2, manager=True, official=False):
                                      "role": "city_official"}), 201)  # fmt: skip
 
 
+def approve(api, event):
+    """The city's approval; a venue event is confirmed not combined with political,
+    religious or for-profit events."""
+    return api.patch(f"/events/{event['id']}", {"status": "approved", "not_combined": True})
+
+
 def open_event(api, event):
-    ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
+    ok(approve(api, event))
     return ok(api.patch(f"/events/{event['id']}", {"status": "open"}))
 
 
@@ -202,7 +208,7 @@ def test_a_slot_capacity_must_be_a_positive_number(api, capacity):
 
 def test_an_event_opens_only_with_two_workers_and_an_approved_site_manager(api):
     event = make_event(api)
-    ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
+    ok(approve(api, event))
     resp = api.patch(f"/events/{event['id']}", {"status": "open"})
     assert refusal(resp) == (422, "needs_two_workers")
     assert "needs_approved_site_manager" in resp.get_json()["errors"]
@@ -232,7 +238,7 @@ def test_a_visit_opens_only_with_a_city_official(api):
 
 def test_an_event_at_a_place_the_city_has_not_approved_cannot_be_approved(api):
     event = make_event(api, place=make_venue(api, approved=False))
-    resp = api.patch(f"/events/{event['id']}", {"status": "approved"})
+    resp = approve(api, event)
     assert refusal(resp) == (422, "place_not_approved")
 
 
@@ -484,8 +490,42 @@ def test_an_approval_through_the_api_is_recorded_with_the_token_name(api):
     from models.db import db
 
     event = make_event(api)
-    ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
+    ok(approve(api, event))
     with db.reader() as s:
         approvals = s.scalars(select(Approval).where(Approval.target_kind == EVENT)).all()
         assert [(a.target_id, a.staff_id) for a in approvals] == [(event["id"], None)]
         assert approvals[0].login.startswith("api:")
+
+
+# --- issue 11: the program's rules as written --------------------------------------------
+
+
+def test_a_venue_approval_needs_the_not_combined_confirmation(api):
+    event = make_event(api)
+    resp = api.patch(f"/events/{event['id']}", {"status": "approved"})
+    assert refusal(resp) == (422, "not_combined_unconfirmed")
+    assert resp.get_json()["field"] == "not_combined"
+    assert api.patch(f"/events/{event['id']}",
+                     {"status": "approved", "not_combined": "yes"}).status_code == 400
+    ok(approve(api, event))
+
+
+def test_two_people_open_an_event_when_one_is_the_approved_site_manager(api):
+    event = make_event(api)
+    staff_event(api, event, workers=1)
+    assert open_event(api, event)["status"] == "open"
+
+
+def test_a_visit_opens_without_a_city_official_once_the_waiver_is_recorded(api):
+    event = make_event(api, kind="visit")
+    staff_event(api, event, workers=1)
+    ok(api.patch(f"/events/{event['id']}", {"status": "approved"}))
+    assert refusal(api.patch(f"/events/{event['id']}", {"status": "open"})) == (
+        422, "needs_city_official")
+    assert api.post(f"/events/{event['id']}/official-waiver", {}).status_code == 400
+    waiver = ok(api.post(f"/events/{event['id']}/official-waiver",
+                         {"reason": "市職員の日程が合わないため(市民サービス課了承)"}), 201)  # fmt: skip
+    assert waiver["approver"].startswith("api:") and waiver["reason"].startswith("市職員の日程")
+    again = api.post(f"/events/{event['id']}/official-waiver", {"reason": "再度"})
+    assert refusal(again) == (409, "already_waived")
+    assert ok(api.patch(f"/events/{event['id']}", {"status": "open"}))["status"] == "open"

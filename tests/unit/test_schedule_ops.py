@@ -76,8 +76,8 @@ def test_every_approval_is_recorded_with_who_entered_it_and_audited(session):
     staff = person(session, "city_official")
     clerk = ops.Actor("staff:city", staff_id=staff.id, login="city")
     first, second = venue_event(session, status=ev.PLANNED), venue_event(session, status=ev.PLANNED)
-    ops.change_event_status(session, clerk, first, ev.APPROVED, NOW)
-    ops.change_event_status(session, TOKEN, second, ev.APPROVED, NOW)
+    ops.change_event_status(session, clerk, first, ev.APPROVED, NOW, not_combined=True)
+    ops.change_event_status(session, TOKEN, second, ev.APPROVED, NOW, not_combined=True)
     assert [(a.target_id, a.staff_id, a.login) for a in session.scalars(select(Approval))] == [
         (first.id, staff.id, "city"), (second.id, None, TOKEN.name)
     ]
