@@ -215,12 +215,10 @@ def main() -> None:
     ok = r["done"] + r["failed"] == r["n"] and r["answered"] == r["done"]
     if not ok:
         sys.exit("FAILED: " + line)
-    if args.write and DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            _old, tail = rest.split(END, 1)
-            DOC.write_text(f"{head}{BEGIN}\n{line}\n{END}{tail}", encoding="utf-8")
+    if args.write:
+        from docblock import write_block
+
+        write_block(DOC, BEGIN, END, line)
 
 
 if __name__ == "__main__":

@@ -140,12 +140,10 @@ def main() -> None:
         f"p99 {result['p99']:.1f} ms, max {result['max']:.1f} ms (target p99 < 100 ms)"
     )
     print(line)
-    if args.write and DOC.exists():
-        text = DOC.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            _old, tail = rest.split(END, 1)
-            DOC.write_text(f"{head}{BEGIN}\n{line}\n{END}{tail}", encoding="utf-8")
+    if args.write:
+        from docblock import write_block
+
+        write_block(DOC, BEGIN, END, line)
 
 
 if __name__ == "__main__":

@@ -339,15 +339,12 @@ def main() -> None:
         report = bench.report()
     print()
     print(report)
-    if args.write and DOC.exists():
+    if args.write:
+        from docblock import write_block
+
         stamp = time.strftime("%Y-%m-%d %H:%M %Z")
-        block = (f"Run of {stamp}, `{' '.join(sys.argv[1:]) or '(defaults)'}`, load average "
-                 f"before {' '.join(load_before)}:\n\n{report}")  # fmt: skip
-        text = DOC.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            _old, tail = rest.split(END, 1)
-            DOC.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
+        write_block(DOC, BEGIN, END, f"Run of {stamp}, `{' '.join(sys.argv[1:]) or '(defaults)'}`, "
+                    f"load average before {' '.join(load_before)}:\n\n{report}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ An inquiry opened by "talk to a person" pauses the bot for that resident
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -120,16 +121,9 @@ def transcript_row(
     }
 
 
-def log_line(
-    session: Session,
-    resident_id: int,
-    channel: str,
-    direction: str,
-    text: str | None,
-    template: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    session.add(TranscriptLine(**transcript_row(resident_id, channel, direction, text, template, at)))
+def log_line(session: Session, *args: Any, **kwargs: Any) -> None:
+    """Add one transcript line (the arguments of ``transcript_row``)."""
+    session.add(TranscriptLine(**transcript_row(*args, **kwargs)))
 
 
 def write_lines(session: Session, rows: list[dict]) -> None:
