@@ -33,9 +33,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=None,
     )
+    from bot.ids import Int32Converter
+
+    app.url_map.converters["int"] = Int32Converter  # before any route: ids are 32-bit
     app.config.update(settings.as_flask_config())
     app.config.update({k: v for k, v in overrides.items() if not isinstance(v, str)})
 
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address (login throttling) is the one the last trusted proxy saw.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     install_keyring(Keyring.from_setting(settings.data_encryption_key))
     db.bind(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
     _configure_logging(app)
@@ -68,6 +77,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     console.register(app)  # staff console at /console
     app.cli.add_command(cli_staff.staff_cli)
+    from bot import flyer, public
+
+    public.register(app)  # /events, /events.ics, /events.json (issue 14)
+    app.cli.add_command(flyer.flyer_command)
+    from bot.cli_api_tokens import api_token_cli
+
+    app.cli.add_command(api_token_cli)
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox

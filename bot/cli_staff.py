@@ -61,3 +61,22 @@ def create(login, name, role, pledge_signed_on, approved, password_stdin) -> Non
         click.echo(f"created {account.login} ({role}, staff id {account.staff_id})")
     if pledge_signed_on is None:
         click.echo("note: without --pledge-signed-on this person cannot log in yet")
+
+
+@staff_cli.command("unlock")
+@click.option("--login", required=True, help="Login id whose login waits to clear.")
+def unlock(login) -> None:
+    """Clear the login waits of an account (after wrong passwords), as a manager would."""
+    from models import login_throttle
+    from models.accounts import find_account
+    from models.audit import audit
+    from models.db import db
+
+    with db.unit_of_work() as s:
+        account = find_account(s, login)
+        if account is None:
+            raise click.ClickException(f"no login {login!r}")
+        cleared = login_throttle.clear_account(s, account.id)
+        audit(s, "cli", "login_wait_reset", f"account:{account.id}", f"{cleared} counters")
+        s.commit()
+    click.echo(f"cleared {cleared} counter(s) of {account.login}")

@@ -54,6 +54,7 @@ class Settings:
     # Database connections per process (docs/performance.md).
     db_pool_size: int = 10
     db_max_overflow: int = 5
+    trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For (client address)
     twilio_account_sid: str = SANDBOX_TWILIO_ACCOUNT_SID
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
     twilio_from_number: str = SANDBOX_TWILIO_FROM
@@ -76,6 +77,7 @@ class Settings:
             "SCHEDULER": self.scheduler,
             "STAFF_API_TOKENS": self.staff_api_tokens,
             "EVENT_WORKERS": self.event_workers,
+            "TRUSTED_PROXIES": self.trusted_proxies,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # LINE bodies are small; refuse floods
             "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
             "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
@@ -140,9 +142,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_workers=int(env.get("EVENT_WORKERS", "8")),
         db_pool_size=int(env.get("DB_POOL_SIZE", "10")),
         db_max_overflow=int(env.get("DB_MAX_OVERFLOW", "5")),
+        trusted_proxies=_whole(env, "TRUSTED_PROXIES", 0),
         **_twilio_settings(env),
         extra=_smtp_settings(env),
     )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"{name} must be a whole number from 0 to 10")
+    return int(raw)
 
 
 def _twilio_settings(env: Mapping[str, str]) -> dict[str, Any]:

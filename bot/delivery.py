@@ -30,6 +30,7 @@ class Delivery:
         self.senders: dict[str, Callable[[Outgoing], SendResult]] = {
             "line": self._send_line,
             "auto": self._send_notify,
+            "line_multicast": self._send_multicast,
         }
         from bot.email import email_senders
         from bot.twilio_sms.senders import sms_senders
@@ -48,6 +49,16 @@ class Delivery:
         if msg.kind == "reply" and msg.reply_token:
             return client.reply(msg.reply_token, msg.payload)
         return client.push(msg.recipient, msg.payload, msg.retry_key)
+
+    def _send_multicast(self, msg: Outgoing) -> SendResult:
+        """An announcement batch: ``payload = {"to": [≤ 500 user ids], "replies": [...]}``,
+        rendered at send time like a notice (handlers/announce_render.py)."""
+        from bot.line.render import to_messages
+        from handlers.contract import Reply
+
+        payload = msg.payload or {}
+        replies = [Reply.from_dict(r) for r in payload["replies"]]
+        return self.line_client().multicast(payload["to"], to_messages(replies), msg.retry_key)
 
     def _send_notify(self, msg: Outgoing) -> SendResult:
         """A channel-independent notice: LINE if reachable there, else SMS."""

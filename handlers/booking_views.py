@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from handlers.contract import Choice, Reply
 from handlers.menu import main_menu_choices
 from handlers.notify import notify
+from handlers.numbers import record_id
 from handlers.text import label, render
 from handlers.turn import Turn
 from models.areas import get_area
@@ -71,7 +72,7 @@ def id_of(value: str | None, prefix: str) -> int | None:
     if not value or not value.startswith(prefix + ":"):
         return None
     rest = value[len(prefix) + 1 :]
-    return int(rest) if rest.isdigit() and len(rest) < 12 else None
+    return record_id(rest)
 
 
 def event_cards(

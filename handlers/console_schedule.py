@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import schedule_ops as ops
+from handlers.numbers import record_id, whole
 from models import events as ev
 from scheduler.business_calendar import JST
 
@@ -78,7 +79,7 @@ def parse_form(form: Any) -> tuple[EventForm, dict[str, list[str]]]:
     if f.kind not in ev.EVENT_KINDS:
         _add(errors, "required", "kind")
     raw_place = form.get("place_id", "")
-    f.place_id = int(raw_place) if raw_place.isdigit() else None
+    f.place_id = record_id(raw_place)
     if f.place_id is None:
         _add(errors, "unknown_place")
     try:
@@ -92,10 +93,11 @@ def parse_form(form: Any) -> tuple[EventForm, dict[str, list[str]]]:
             _add(errors, "bad_time", name)
     for name in ("slot_minutes", "capacity"):
         raw = form.get(name, "")
-        if not raw.isdigit() or int(raw) < 1:
+        number = whole(raw, 100_000)
+        if not number:
             _add(errors, "bad_number", name)
         else:
-            setattr(f, name, int(raw))
+            setattr(f, name, number)
     f.note = (form.get("note") or "").strip()[:1000]
     return f, errors
 
@@ -151,6 +153,7 @@ def parse_proposal(form: Any) -> tuple[datetime, datetime] | str:
     except ValueError:
         return "bad_date"
     minutes = form.get("minutes", "60")
-    if not minutes.isdigit() or int(minutes) < 1:
+    length = whole(minutes, 24 * 60)
+    if not length:
         return "bad_number"
-    return starts_at, starts_at + timedelta(minutes=int(minutes))
+    return starts_at, starts_at + timedelta(minutes=length)

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.numbers import record_id, whole
 from handlers.redact import redact
 from models import defects as dc
 from models.applications import (
@@ -59,9 +60,9 @@ def parse_count(raw: str | None) -> int:
     text = (raw or "").strip()
     if not text:
         return 1
-    if not text.isdigit():
+    n = whole(text, 1_000_000)
+    if n is None:
         raise RecordError("bad_value", "consultations")
-    n = int(text)
     probe = ApplicationRecord()
     probe.set_consultations(n)
     return n
@@ -89,7 +90,8 @@ def record_form_errors(session: Session, form: RecordForm) -> dict[str, list[str
     errors: dict[str, list[str]] = {}
     if form.inquiry_id.strip():
         raw = form.inquiry_id.strip().removeprefix("No.").strip()
-        inquiry = session.get(Inquiry, int(raw)) if raw.isdigit() else None
+        inquiry_id = record_id(raw)
+        inquiry = session.get(Inquiry, inquiry_id) if inquiry_id else None
         if inquiry is None or inquiry.resident_id is None:
             errors.setdefault("inquiry_id", []).append("not_found")
         else:

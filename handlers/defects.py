@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.contract import Choice, Reply
+from handlers.numbers import record_id
 from handlers.text import label, render
 from handlers.turn import Turn
 from handlers.words import DATA, normalize
@@ -206,7 +207,8 @@ def acknowledge(turn: Turn, raw_id: str) -> None:
     """The resident tapped "I have read it" under a notice."""
     from handlers import menu
 
-    case = turn.session.get(dc.DefectCase, int(raw_id)) if raw_id.isdigit() else None
+    case_id = record_id(raw_id)
+    case = turn.session.get(dc.DefectCase, case_id) if case_id else None
     if case is None or not belongs_to(case, turn.resident):
         turn.add(menu.main_menu("menu/stale_choice"))
         return

@@ -125,12 +125,15 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
     inbound = turn.inbound
     if inbound.redacted:
         turn.add(Reply("privacy/do_not_send_numbers"))
+    value = inbound.value if inbound.kind == "choice" else global_word(inbound.text)
+    if value == "g:unsubscribe":  # 配信停止 works everywhere, a person's hand-off included
+        _unsubscribe(turn)
+        return
     if turn.resident.handoff_inquiry_id is not None:
         handoff.note_complaint(turn)  # words of complaint still reach the city
         return  # a person has taken over: the bot stays silent
     if expired:
         turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
-    value = inbound.value if inbound.kind == "choice" else global_word(inbound.text)
     action = GLOBAL_ACTIONS.get(value or "")
     if action is not None:
         action(turn)
@@ -214,6 +217,12 @@ def _person(turn: Turn) -> None:
     handoff.escalate(turn, category="other")
 
 
+def _unsubscribe(turn: Turn) -> None:
+    from handlers.flows.notices import stop
+
+    stop(turn)
+
+
 def _repeat(turn: Turn) -> None:
     if not engine.ask_again(turn):
         turn.add(menu.main_menu())
@@ -225,6 +234,7 @@ GLOBAL_ACTIONS: dict[str, Callable[[Turn], None]] = {
     "g:back": _back,
     "g:person": _person,
     "g:repeat": _repeat,
+    "g:unsubscribe": _unsubscribe,
 }
 
 KIND_HANDLERS: dict[str, Callable[[Turn, bool], None]] = {

@@ -76,6 +76,8 @@ _NEXT_LABELS = {
     "menu:venue": "venue",
     "menu:visit": "visit",
     "menu:bookings": "bookings",
+    "book:renewal": "book_renewal",  # issue 14: the venue flow for a renewal
+    "notices:renewal": "renewal_remind",  # issue 14: register an expiry date
 }
 
 

@@ -18,6 +18,7 @@ MAIN_MENU = (
     ("faq", "menu:faq"),
     ("bookings", "menu:bookings"),
     ("defect", "menu:defect"),
+    ("notices", "menu:notices"),
     ("person", "g:person"),
 )
 MENU_FLOWS = {
@@ -25,6 +26,7 @@ MENU_FLOWS = {
     "menu:visit": "visit",
     "menu:faq": "faq",
     "menu:bookings": "bookings",
+    "menu:notices": "notices",  # notice settings and 配信停止 (issue 14)
 }
 
 

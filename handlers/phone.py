@@ -40,6 +40,8 @@ KEYED_INPUT = {
     "visit/ask_phone",
     "visit/ask_postal",
     "visit/ask_applicants",
+    "notices/ask_area",
+    "notices/ask_date",
 }
 
 PERSON_KEY, BACK_KEY, REPEAT_KEY = "0", "*", "9"
@@ -97,6 +99,8 @@ def phone_main_menu() -> list[tuple[str, Choice]]:
     ]
     if "bookings" in engine.FLOWS:
         items.append(("5", Choice(label("bookings"), "menu:bookings")))
+    if "notices" in engine.FLOWS:  # notice settings and 配信停止 (issue 14)
+        items.append(("6", Choice(label("notices"), "menu:notices")))
     return items
 
 

@@ -3,24 +3,25 @@
 An account belongs to exactly one ``Staff`` row; the role, the city's
 approval, the confidentiality pledge and whether the person is active are
 read from that row, so there is one source of truth for who may do what.
-Passwords are hashed with argon2id (argon2-cffi). After ``MAX_FAILURES``
-wrong passwords in a row the account is locked for ``LOCKOUT``.
+Passwords are hashed with argon2id (argon2-cffi). Wrong passwords slow
+further tries down progressively, per client address and per account
+(``models/login_throttle.py``): never an indefinite lockout.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import login_throttle as throttle
 from models.base import Base, UTCDateTime, utcnow
 from models.staff import Staff
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = throttle.PAIR_FREE  # wrong passwords in a row before the first wait
 MIN_PASSWORD_LENGTH = 10
 
 # Reasons authenticate() refuses a login (templates map them to words).
@@ -41,8 +42,6 @@ class StaffAccount(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
     login: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -104,32 +103,33 @@ def create_account(
         staff_id=staff.id,
         login=normalize_login(login),
         password_hash=hash_password(password),
-        failed_attempts=0,
     )
     session.add(account)
     session.flush()
     return account
 
 
-def authenticate(session: Session, login: str, password: str, now: datetime) -> StaffAccount | str:
+def authenticate(
+    session: Session, login: str, password: str, now: datetime, address: str = "local"
+) -> StaffAccount | str:
     """The account when the password is right and the person may log in, else a reason.
 
-    Counts failures and locks the account; the caller commits either way.
+    ``address`` is the client's; failures are counted per address and per
+    account (models/login_throttle.py), and a try while either waits is
+    refused unchecked. The caller commits either way.
     """
     account = find_account(session, login, lock=True)
-    if account is None:
-        _verify(_DUMMY_HASH, password)
-        return UNKNOWN
-    if account.locked_until is not None and account.locked_until > now:
+    account_id = account.id if account is not None else None
+    if throttle.blocked_until(session, address, account_id, now) is not None:
         return LOCKED
-    if not _verify(account.password_hash, password):
-        account.failed_attempts = (account.failed_attempts or 0) + 1
-        if account.failed_attempts >= MAX_FAILURES:
-            account.locked_until = now + LOCKOUT
-            account.failed_attempts = 0
+    if account is None or not _verify(account.password_hash, password):
+        if account is None:
+            _verify(_DUMMY_HASH, password)  # the same time as a wrong password
+        throttle.record_failure(session, address, account_id, now)
+        if throttle.blocked_until(session, address, account_id, now) is not None:
             return LOCKED
-        return BAD_PASSWORD
-    account.failed_attempts, account.locked_until = 0, None
+        return UNKNOWN if account is None else BAD_PASSWORD
+    throttle.record_success(session, address, account.id)
     refusal = account.may_log_in()
     if refusal is not None:
         return refusal
@@ -144,6 +144,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def change_password(account: StaffAccount, current: str, new: str) -> str | None:
+    """Set a new password; None, or why not (``bad_password``, ``too_short``, ``same``)."""
+    if not _verify(account.password_hash, current):
+        return BAD_PASSWORD
+    if len(new) < MIN_PASSWORD_LENGTH:
+        return "too_short"
+    if new == current:
+        return "same"
+    account.password_hash = hash_password(new)
+    return None
 
 
 def accounts_by_staff(session: Session) -> dict[int, StaffAccount]:

@@ -74,6 +74,9 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(12), default=ACTIVE, index=True)
     channel: Mapped[str] = mapped_column(String(16))  # line, voice, sms, sandbox, staff
     phone: Mapped[str | None] = mapped_column(EncryptedText)  # optional follow-up number
+    # Why they come: "first" application or card "renewal" (models/booking_reasons.py);
+    # None when nobody asked (staff and API bookings, rows older than issue 14).
+    reason: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -133,6 +136,7 @@ def book(
     party_size: int,
     channel: str,
     phone: str | None = None,
+    reason: str | None = None,
 ) -> BookingResult:
     """Reserve and record a booking, or say why not (full, already booked, closed)."""
     slot = session.get(Slot, slot_id)
@@ -154,6 +158,7 @@ def book(
                     party_size=party_size,
                     channel=channel,
                     phone=phone,
+                    reason=reason,
                 )
                 session.add(booking)
                 session.flush()

@@ -53,6 +53,9 @@ RETENTION_DEFAULTS: dict[str, int] = {
     "applications": 400,
     "residents": 365,
     "sandbox": 7,
+    "notice_preferences": 365,
+    "renewal_reminders": 30,
+    "announcements": 90,
 }
 
 

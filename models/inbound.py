@@ -81,6 +81,7 @@ def insert_events(session: Session | Connection, rows: list[dict[str, Any]]) -> 
             "payload": row["payload"],
             "received_at": row.get("received_at") or now,
             "attempts": 0,
+            "error": row.get("error"),
         }
         for row in rows
     ]

@@ -26,6 +26,7 @@ from models import defects as dc
 from models import inbound as ib
 from models import inquiries as iq
 from models import outbox as ob
+from models import retention_reach as reach
 from models import visits as vr
 from models.applications import ApplicationRecord
 from models.audit import audit
@@ -316,6 +317,7 @@ def _resident_needed(now: datetime) -> ColumnElement[bool]:
                        ob.OutboxMessage.status.in_((ob.PENDING, ob.SENDING))),
         # A record not yet anonymised may still bring a defect notice to pass on.
         exists().where(ApplicationRecord.resident_id == rid),
+        reach.resident_needed(rid),
     )  # fmt: skip
 
 
@@ -326,7 +328,7 @@ def _resident_referenced() -> ColumnElement[bool]:
         bk.Booking.resident_id, bk.WaitingListEntry.resident_id, vr.VisitRequest.resident_id,
         iq.Inquiry.resident_id, iq.TranscriptLine.resident_id, Conversation.resident_id,
         ApplicationRecord.resident_id, dc.DefectCase.resident_id, ob.OutboxMessage.resident_id,
-        PhoneCallback.resident_id, VoiceCall.resident_id,
+        PhoneCallback.resident_id, VoiceCall.resident_id, *reach.REFERENCING,
     )))  # fmt: skip
 
 
@@ -364,6 +366,7 @@ KINDS: dict[str, tuple[Callable[[Session, datetime, int], int], str]] = {
     "defect_cases": (purge_defect_cases, "applications"),
     "application_records": (purge_application_records, "applications"),
     "sandbox": (purge_sandbox, "sandbox"),
+    **reach.KINDS,  # notices, renewal reminders, announcement recipients (issue 14)
     "residents": (purge_residents, "residents"),
 }
 

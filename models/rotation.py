@@ -14,7 +14,11 @@ from models import crypto
 from models.base import Base, EncryptedJSON, EncryptedText
 
 # Lookup-hash columns and the encrypted column each one hashes.
-HASHED = {("residents", "line_key"): "line_user_id", ("residents", "phone_key"): "phone"}
+HASHED = {
+    ("residents", "line_key"): "line_user_id",
+    ("residents", "phone_key"): "phone",
+    ("notice_preferences", "area_key"): "area",
+}
 
 
 def encrypted_columns() -> dict[Table, list[str]]:

@@ -108,6 +108,20 @@ def line_requests_since(
     return list(session.scalars(query.order_by(SandboxLineRequest.id).limit(limit)))
 
 
+def counted_messages_since(session: Session, start: datetime, counters: dict) -> int:
+    """Messages LINE would count since ``start``: ``counters[operation](body)`` per
+    accepted request (the body is decrypted; sandbox volumes are small)."""
+    rows = session.scalars(
+        select(SandboxLineRequest).where(
+            SandboxLineRequest.at >= start,
+            SandboxLineRequest.operation_id.in_(list(counters)),
+            SandboxLineRequest.status >= 200,
+            SandboxLineRequest.status < 300,
+        )
+    )
+    return sum(counters[r.operation_id](json.loads(r.body or "{}")) for r in rows)
+
+
 def find_by_retry_key(session: Session, key: str) -> SandboxLineRequest | None:
     """The *accepted* request sent with this retry key, if any.
 

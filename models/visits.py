@@ -50,6 +50,8 @@ class VisitRequest(Base):
     notes: Mapped[str | None] = mapped_column(EncryptedText)  # mobility, hearing, ...
     contact_phone: Mapped[str] = mapped_column(EncryptedText)
     channel: Mapped[str] = mapped_column(String(16))
+    # "first" or "renewal" (models/booking_reasons.py); None when nobody asked.
+    reason: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), default=RECEIVED, index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("support_events.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

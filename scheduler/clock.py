@@ -17,13 +17,15 @@ from flask import Flask
 from models.db import db
 from scheduler.jobs import CRON_JOBS, JOBS
 from scheduler.lock import ClockLock
+from scheduler.reach_jobs import CRON_JOBS as REACH_CRON_JOBS
+from scheduler.reach_jobs import JOBS as REACH_JOBS
 from scheduler.retention_jobs import CRON_JOBS as RETENTION_CRON_JOBS
 
 log = logging.getLogger(__name__)
 
 
 def configure(scheduler, app: Flask):
-    for job_id, (func, seconds) in JOBS.items():
+    for job_id, (func, seconds) in {**JOBS, **REACH_JOBS}.items():
         scheduler.add_job(
             func,
             "interval",
@@ -34,7 +36,7 @@ def configure(scheduler, app: Flask):
             coalesce=True,
             misfire_grace_time=seconds,
         )
-    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS}.items():
+    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS, **REACH_CRON_JOBS}.items():
         scheduler.add_job(
             func,
             "cron",

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import Select
 
 from bot.api import body, get_or_404, uow
-from models.audit import audit
+from bot.api.personal import audited
 
 ToJson = Callable[[Any], Any]
 Apply = Callable[[Any, dict[str, Any]], None]
@@ -25,11 +25,11 @@ Apply = Callable[[Any, dict[str, Any]], None]
 def narrowed(
     query: Select, model: type, *, ids: Iterable[str] = (), values: Iterable[str] = ()
 ) -> Select:
-    """The query narrowed by the query string's filters; one left empty, or an id that is
-    not a whole number, is ignored."""
+    """The query narrowed by the query string's filters (already checked against the
+    document: ids are whole numbers in range); one left empty is ignored."""
     args = request.args
     for field in ids:
-        if args.get(field, "").isdigit():
+        if args.get(field):
             query = query.where(getattr(model, field) == int(args[field]))
     for field in values:
         if args.get(field):
@@ -42,7 +42,7 @@ def listed(query: Select, to_json: ToJson, *, audited_as: str | None = None):
     with uow() as s:
         rows = [to_json(row) for row in s.scalars(query)]
         if audited_as:
-            audit(s, g.api_actor, "view", audited_as, f"{len(rows)} rows")
+            audited(s, audited_as, f"{len(rows)} rows")
             s.commit()
         return jsonify(rows)
 
@@ -52,7 +52,7 @@ def viewed(model: type, ident: int, to_json: ToJson, *, audited_as: str | None =
     with uow() as s:
         row = to_json(get_or_404(s, model, ident))
         if audited_as:
-            audit(s, g.api_actor, "view", audited_as)
+            audited(s, audited_as)
             s.commit()
         return jsonify(row)
 

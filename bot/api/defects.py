@@ -16,7 +16,9 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from bot.api import ApiError, body, bp, get_or_404, iso, need, need_one_of, uow
+from bot.api import personal as pii
 from bot.api.crud import listed, narrowed, viewed
+from bot.api.validation import is_date
 from handlers import defect_ops as ops
 from models import defects as dc
 from models.applications import RECORD_TEXT_FIELDS, ApplicationRecord, RecordError, create_record
@@ -28,8 +30,9 @@ from models.residents import Resident
 
 def record_json(r: ApplicationRecord) -> dict[str, Any]:
     return {
-        "id": r.id, "event_id": r.event_id, "resident_id": r.resident_id, "name": r.name,
-        "name_kana": r.name_kana, "contact_phone": r.contact_phone,
+        "id": r.id, "event_id": r.event_id, "resident_id": r.resident_id,
+        "name": pii.name(r.name), "name_kana": pii.name(r.name_kana),
+        "contact_phone": pii.phone(r.contact_phone),
         "application_id": r.masked_application_id(), "my_number": r.masked_my_number(),
         "consultations": r.consultations, "created_by": r.created_by,
         "created_at": iso(r.created_at),
@@ -67,10 +70,9 @@ def _clean(text: Any, field: str) -> str | None:
 
 
 def _date(value: Any, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ApiError("bad_value", field=field) from None
+    if not is_date(value):
+        raise ApiError("bad_value", field=field)
+    return date.fromisoformat(value)
 
 
 def _count(data: dict[str, Any]) -> int:

@@ -9,6 +9,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
+from bot.api import personal as pii
 from bot.api.crud import created, listed, narrowed, updated, viewed
 from handlers import booking_rules as rules
 from handlers import schedule_ops as ops
@@ -26,7 +27,7 @@ def booking_json(b: bk.Booking) -> dict[str, Any]:
     return {
         "id": b.id, "code": b.code, "resident_id": b.resident_id, "event_id": b.event_id,
         "slot_id": b.slot_id, "party_size": b.party_size, "status": b.status,
-        "channel": b.channel, "phone": b.phone, "created_at": iso(b.created_at),
+        "channel": b.channel, "phone": pii.phone(b.phone), "created_at": iso(b.created_at),
         "slot_starts_at": iso(b.slot.starts_at),
     }  # fmt: skip
 
@@ -34,8 +35,9 @@ def booking_json(b: bk.Booking) -> dict[str, Any]:
 def request_json(r: vr.VisitRequest) -> dict[str, Any]:
     return {
         "id": r.id, "resident_id": r.resident_id, "kind": r.kind, "postal_code": r.postal_code,
-        "area": r.area, "address": r.address, "applicants": r.applicants,
-        "preferred": r.preferred, "notes": r.notes, "contact_phone": r.contact_phone,
+        "area": r.area, "address": pii.hidden(r.address), "applicants": r.applicants,
+        "preferred": r.preferred, "notes": pii.hidden(r.notes),
+        "contact_phone": pii.phone(r.contact_phone),
         "status": r.status, "event_id": r.event_id, "created_at": iso(r.created_at),
         "proposals": [
             {"id": p.id, "starts_at": iso(p.starts_at), "ends_at": iso(p.ends_at),
@@ -50,7 +52,7 @@ def staff_json(p: Staff) -> dict[str, Any]:
     return {
         "id": p.id, "name": p.name, "role": p.role, "approved_by_city": p.approved_by_city,
         "pledge_signed_on": p.pledge_signed_on.isoformat() if p.pledge_signed_on else None,
-        "active": p.active, "phone": p.phone,
+        "active": p.active, "phone": pii.phone(p.phone),
     }  # fmt: skip
 
 
@@ -75,9 +77,7 @@ def bookings_create():
     phone = rules.parse_phone(need(data, "phone"))
     if phone == rules.BAD_PHONE:
         raise ApiError("bad_phone", field="phone")
-    party = rules.parse_count(str(need(data, "party_size", int)), 1, rules.limits()["max_party"])
-    if isinstance(party, str):
-        raise ApiError("bad_value", field="party_size")
+    party = need(data, "party_size", int)  # 1 … max_party: the document's range
     with uow() as s:
         get_or_404(s, Slot, need(data, "slot_id", int))
         booking = ops.book_for_caller(s, actor(), data["slot_id"], party, phone)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
+from bot.api import personal as pii
 from bot.api.crud import created, listed, narrowed, updated, viewed
 from handlers import schedule_ops as ops
 from handlers import visit_ops
@@ -24,7 +25,11 @@ PLACE_FIELDS = ("name", "address", "postal_code", "area", "approved_by_city", "o
 
 
 def place_json(p: Place) -> dict[str, Any]:
-    return {"id": p.id, "kind": p.kind, **{f: getattr(p, f) for f in PLACE_FIELDS}}
+    out = {"id": p.id, "kind": p.kind, **{f: getattr(p, f) for f in PLACE_FIELDS}}
+    if p.kind == "home":  # a resident's home: who lives where is personal
+        out["name"], out["address"] = pii.name(p.name), pii.hidden(p.address)
+        out["phone"] = pii.phone(p.phone)
+    return out
 
 
 def slot_json(s: ev.Slot) -> dict[str, Any]:
@@ -55,6 +60,8 @@ def _apply_place(place: Place, data: dict[str, Any]) -> None:
                 raise ApiError("bad_value", field=field)
         elif value is not None and not isinstance(value, str):
             raise ApiError("bad_value", field=field)
+        if field == "postal_code" and value is not None:
+            value = value.replace("-", "")
         setattr(place, field, value)
     if place.area is not None and get_area(place.area) is None:
         raise ApiError("bad_area", field="area")
@@ -72,7 +79,11 @@ def _apply_place(place: Place, data: dict[str, Any]) -> None:
 @bp.get("/places")
 def places_list():
     with uow() as s:
-        return jsonify([place_json(p) for p in list_places(s, request.args.get("kind"))])
+        rows = [place_json(p) for p in list_places(s, request.args.get("kind") or None)]
+        if pii.shows_personal():
+            pii.audited(s, "places", f"{len(rows)} rows")
+            s.commit()
+        return jsonify(rows)
 
 
 @bp.post("/places")

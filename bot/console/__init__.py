@@ -26,6 +26,12 @@ def style():
     return Response(render_template("console/_console.css"), mimetype="text/css")
 
 
+@bp.route("/reach.css")
+def reach_style():
+    """Announcements: the LINE and SMS previews (issue 14)."""
+    return Response(render_template("console/_reach.css"), mimetype="text/css")
+
+
 def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else ""
 
@@ -46,6 +52,8 @@ def _csv(value: object) -> str:
 
 def register(app: Flask) -> None:
     from bot.console import (  # noqa: F401 - routes
+        accounts,
+        announcements,
         applications,
         audit_log,
         auth,

@@ -15,6 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import defect_ops as ops
+from handlers.numbers import record_id as parse_id
 from handlers.redact import redact
 from models import console_queries as q
 from models import defects as dc
@@ -166,7 +167,7 @@ def application_reveal(record_id: int):
 
     field = request.form.get("field", "")
     raw_case = request.form.get("case_id", "")
-    case_id = int(raw_case) if raw_case.isdigit() else None
+    case_id = parse_id(raw_case)
     with db.unit_of_work() as s:
         record = record_or_404(s, record_id)
         if case_id is not None:

@@ -6,10 +6,15 @@ from flask import redirect, render_template, request, url_for
 
 from bot.console.blueprint import bp
 from bot.console.security import end_session, start_session
-from models.accounts import authenticate
+from models.accounts import authenticate, find_account
 from models.audit import audit
 from models.base import utcnow
 from models.db import db
+
+
+def client_address() -> str:
+    """The client's address (behind TRUSTED_PROXIES, the one the proxy saw)."""
+    return request.remote_addr or "unknown"
 
 
 def safe_next(target: str | None, default: str = "console.home") -> str:
@@ -27,9 +32,14 @@ def login():
         )
     login_name = request.form.get("login", "")
     with db.unit_of_work() as s:
-        result = authenticate(s, login_name, request.form.get("password", ""), utcnow())
+        result = authenticate(s, login_name, request.form.get("password", ""), utcnow(),
+                              client_address())  # fmt: skip
         if isinstance(result, str):
-            audit(s, f"login:{login_name[:60]}", "login_refused", "console", result)
+            # The name typed is kept only when it is an account's: a phone number typed
+            # into the login field must not land in the audit log.
+            known = find_account(s, login_name)
+            who = f"login:{known.login}" if known is not None else "login:(unknown)"
+            audit(s, who, "login_refused", "console", result)
             s.commit()
             status = 429 if result == "locked" else 401
             return render_template(

@@ -13,6 +13,7 @@ from bot.console.auth import safe_next
 from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import staff_console as actions
+from handlers.numbers import record_id
 from models import console_queries as q
 from models.audit import audit
 from models.base import utcnow
@@ -142,7 +143,7 @@ def reply(inquiry_id: int):
 @require(REPLY)
 def assign(inquiry_id: int):
     raw = request.form.get("staff_id", "")
-    staff_id = g.account.staff_id if raw == "me" else (int(raw) if raw.isdigit() else None)
+    staff_id = g.account.staff_id if raw == "me" else record_id(raw)
     with db.unit_of_work() as s:
         actions.assign(_inquiry(s, inquiry_id), staff_id)
         s.commit()

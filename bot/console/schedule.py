@@ -14,6 +14,7 @@ from handlers import console_schedule as sched
 from handlers import schedule_ops as ops
 from handlers import visit_ops
 from handlers.booking_views import area_name
+from handlers.numbers import record_id
 from handlers.schedule_ops import Actor
 from models import events as ev
 from models import visits as vr
@@ -201,7 +202,7 @@ def event_official_waiver(event_id: int):
 def event_assign(event_id: int):
     raw = request.form.get("staff_id", "")
     role = request.form.get("role", "")
-    if not raw.isdigit():
+    if record_id(raw) is None:
         abort(400)
     try:
         with db.unit_of_work() as s:

@@ -1,7 +1,12 @@
 """Sessions, CSRF and permission guards of the staff console.
 
-- The session is Flask's signed cookie: HttpOnly, SameSite=Lax, Secure when
-  PUBLIC_BASE_URL is https, and it lasts ``SESSION_HOURS``.
+- The session lives on the server (``models/console_sessions.py``): Flask's
+  signed cookie (HttpOnly, SameSite=Lax, Secure when PUBLIC_BASE_URL is
+  https) carries only a random token, looked up on every request, so a
+  cookie replayed after logout or a password change is refused. It lasts
+  ``SESSION_HOURS``.
+- Console pages carry a Content-Security-Policy: scripts and styles only from
+  the console itself (no inline script, no ``unsafe-inline``).
 - Every POST to the console carries the session's CSRF token (form field
   ``csrf_token`` or header ``X-CSRF-Token``); a missing or wrong one is a 400.
 - Each request reloads the account, so a deactivated person or a withdrawn
@@ -20,12 +25,14 @@ from typing import Any
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 
 from bot.console.blueprint import bp
+from models import console_sessions
 from models.accounts import get_account
+from models.base import utcnow
 from models.db import db
 from models.permissions import allowed
 
 SESSION_HOURS = 8
-ACCOUNT_KEY = "console_account"
+SESSION_KEY = "console_session"
 CSRF_KEY = "console_csrf"
 PUBLIC_ENDPOINTS = {"console.login", "console.script", "console.style"}
 
@@ -52,15 +59,28 @@ def _csrf_ok() -> bool:
     return bool(expected) and hmac.compare_digest(str(expected), given)
 
 
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")  # fmt: skip
+
+
 def start_session(account_id: int) -> None:
+    """A new server-side session for the account (a fresh token and CSRF token)."""
+    with db.unit_of_work() as s:
+        token = console_sessions.start(s, account_id, utcnow(), timedelta(hours=SESSION_HOURS))
+        s.commit()
     session.clear()
     session.permanent = True
-    session[ACCOUNT_KEY] = account_id
+    session[SESSION_KEY] = token
     session[CSRF_KEY] = secrets.token_urlsafe(32)
 
 
 def end_session() -> None:
-    session.pop(ACCOUNT_KEY, None)
+    """End this session on the server too: the same cookie never opens a page again."""
+    token = session.pop(SESSION_KEY, None)
+    if isinstance(token, str):
+        with db.unit_of_work() as s:
+            console_sessions.end(s, token, utcnow())
+            s.commit()
     session[CSRF_KEY] = secrets.token_urlsafe(32)
 
 
@@ -69,10 +89,11 @@ def _guard():
     if request.method == "POST" and not _csrf_ok():
         abort(400, description="csrf")
     g.account = None
-    account_id = session.get(ACCOUNT_KEY)
-    if account_id:
+    token = session.get(SESSION_KEY)
+    if token:
         with db.reader() as s:
-            account = get_account(s, int(account_id))
+            account_id = console_sessions.live_account_id(s, str(token), utcnow())
+            account = get_account(s, account_id) if account_id else None
             if account is not None and account.may_log_in() is None:
                 s.expunge_all()
                 g.account = account
@@ -92,6 +113,7 @@ def _no_store(response):
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = CSP
     return response
 
 

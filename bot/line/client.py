@@ -32,6 +32,7 @@ from linebot.v3.messaging import (
 from urllib3.util.wait import wait_for_read
 
 LINE_DEFAULT_HOST = "https://api.line.me"
+MULTICAST_MAX = 500  # recipients per multicast request (MulticastRequest.to maxItems)
 TIMEOUT = 10  # seconds, to connect and for each read
 
 
@@ -52,6 +53,21 @@ def _classify(status: int, body: str) -> SendResult:
     token = status == 400 and "reply token" in body.lower()
     permanent = status in (400, 403, 404, 413, 415) and not token
     return SendResult(False, status, f"http {status}", token_refused=token, permanent=permanent)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The month's message quota: ``limit`` None means no limit is set."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    def allows(self, n: int) -> bool:
+        return self.limit is None or n <= self.remaining
 
 
 class LineClient:
@@ -119,6 +135,25 @@ class LineClient:
     def push(self, to: str, messages: list[dict], retry_key: str) -> SendResult:
         headers = {**self._headers, "X-Line-Retry-Key": retry_key}
         return self._post("/v2/bot/message/push", {"to": to, "messages": messages}, headers)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> SendResult:
+        """One request to at most 500 users; the retry key makes a retried batch land once."""
+        if not 1 <= len(to) <= MULTICAST_MAX:
+            return SendResult(False, error=f"{len(to)} recipients", permanent=True)
+        headers = {**self._headers, "X-Line-Retry-Key": retry_key}
+        return self._post("/v2/bot/message/multicast", {"to": to, "messages": messages}, headers)
+
+    def quota(self) -> Quota:
+        """This month's limit and what was used (GET /v2/bot/message/quota[/consumption]).
+
+        Raises on failure: the caller must not guess a quota it could not read."""
+        limit = self.api.get_message_quota(_request_timeout=TIMEOUT)
+        used = self.api.get_message_quota_consumption(_request_timeout=TIMEOUT)
+        value = limit.value if limit.type == "limited" else None
+        return Quota(limit=value, used=int(used.total_usage or 0))
+
+    def basic_id(self) -> str:
+        return self.api.get_bot_info(_request_timeout=TIMEOUT).basic_id
 
     def create_rich_menu(self, definition: dict, image_png: bytes) -> str:
         api = self.api

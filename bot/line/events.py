@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.line import validate
 from handlers.contract import Inbound
 from handlers.redact import redact
 from models.city import retention_days
@@ -52,9 +53,14 @@ _SAFE_TYPE = re.compile(r"[^A-Za-z0-9_]")
 
 def _event_key(event: dict[str, Any]) -> str:
     key = event.get("webhookEventId")
-    if isinstance(key, str) and key:
-        return key[:128]
-    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False).encode()
+    if isinstance(key, str) and validate.EVENT_ID.fullmatch(key):
+        return key
+    # No usable id (the event is ignored): a stable key so a redelivery is still one row.
+    # ASCII escapes keep lone surrogates encodable; depth is bounded by validate.
+    try:
+        canonical = json.dumps(event, sort_keys=True, default=str).encode()
+    except (RecursionError, TypeError, ValueError):
+        canonical = repr(type(event)).encode()
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 
@@ -100,16 +106,30 @@ def is_stale(event: dict[str, Any], now: datetime | None = None) -> bool:
     so it is recorded as ignored and never acted on.
     """
     ts = event.get("timestamp")
-    if isinstance(ts, bool) or not isinstance(ts, int | float) or ts <= 0:
+    if not validate.valid_timestamp(ts):
         return False
     window = timedelta(days=retention_days()["inbound_events"])
     return datetime.fromtimestamp(ts / 1000, UTC) < (now or datetime.now(UTC)) - window
 
 
 def record_row(event: Any) -> dict[str, Any]:
-    """The row to record for one raw webhook event (handled or ignored)."""
-    if not isinstance(event, dict):
-        event = {"type": "malformed"}
+    """The row to record for one raw webhook event (handled, ignored or invalid).
+
+    An event that breaks LINE's shapes (``bot.line.validate``) is recorded as
+    ignored with ``error = "invalid:<field>"`` and nothing of its content.
+    """
+    invalid = validate.problem(event)
+    if invalid is not None:
+        log.info("line webhook: invalid event ignored (%s)", invalid)
+        event_type = event.get("type") if isinstance(event, dict) else None
+        return {
+            "channel": "line",
+            "event_key": _event_key(event if isinstance(event, dict) else {"type": "malformed"}),
+            "event_type": _SAFE_TYPE.sub("", str(event_type or "invalid"))[:40] or "invalid",
+            "status": IGNORED,
+            "payload": {},
+            "error": f"invalid:{invalid}",
+        }
     event_type = _SAFE_TYPE.sub("", str(event.get("type") or "unknown"))[:40] or "unknown"
     user_id = _user_id(event)
     handled = event_type in TRANSLATORS and user_id is not None

@@ -6,13 +6,13 @@ Recording is one INSERT, shared with the requests arriving at the same moment
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
 from linebot.v3.webhook import SignatureValidator
 
 from bot.line.events import record_row
+from bot.line.validate import BadBody, parse_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("line", __name__)
@@ -35,13 +35,10 @@ def webhook():
         log.warning("line webhook: rejected, bad or missing signature (%d bytes)", len(body))
         return _error(400, "invalid signature")
     try:
-        document = json.loads(text)
-        events = document["events"]
-        if not isinstance(events, list):
-            raise TypeError("events is not a list")
-    except (ValueError, KeyError, TypeError):
-        log.warning("line webhook: rejected, malformed body (%d bytes)", len(body))
-        return _error(400, "malformed body")
+        events = parse_body(text)
+    except BadBody as exc:
+        log.warning("line webhook: rejected, %s (%d bytes)", exc, len(body))
+        return _error(400, f"malformed body: {exc}")
     if events:
         # Committed (with other requests' events: bot/line/recording.py) before the 200.
         new_ids = current_app.extensions["recorder"].record([record_row(e) for e in events])

@@ -8,7 +8,16 @@ not, and answered the way LINE answers: the same statuses, LINE's error JSON,
 single-use reply tokens, 409 for a retry key already accepted.
 
 Control endpoints, which are not LINE's, live under ``/_sandbox/``: they set
-a simulated outage and list what was recorded (the simulator page polls it).
+a simulated outage or the month's message quota and list what was recorded
+(the simulator page polls it).
+
+The month's quota (``GET /v2/bot/message/quota``) is ``SANDBOX_LINE_QUOTA``
+messages (default 1000, the size of a small paid plan; ``none`` for no limit),
+changed at run time with ``POST /_sandbox/quota``. Usage
+(``/quota/consumption``) counts what LINE counts: one message per recipient
+of each accepted push and multicast this month (Asia/Tokyo), replies free. A
+push or multicast that would go over the limit is refused with LINE's 429
+"You have reached your monthly limit."
 """
 
 from __future__ import annotations
@@ -20,12 +29,13 @@ from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from bot.sandbox.line_spec import LineSpec, ValidationResult
 from models.db import db
 from models.sandbox import (
     consume_reply_token,
+    counted_messages_since,
     find_by_retry_key,
     line_requests_since,
     record_line_request,
@@ -43,6 +53,9 @@ FAULT_MESSAGES = {
     500: "An error occurred in the LINE Platform (simulated by the sandbox).",
 }
 SANDBOX_BOT_USER_ID = "U" + "0" * 31 + "1"
+QUOTA_DEFAULT = 1000
+MONTHLY_LIMIT = "You have reached your monthly limit."
+COUNTED = {"pushMessage": lambda body: 1, "multicast": lambda body: len(body["to"])}
 
 
 class Answer:
@@ -118,6 +131,42 @@ def _bot_info(s: Any, res: ValidationResult) -> Answer:
     )
 
 
+def quota_limit() -> int | None:
+    """The sandbox month's limit: SANDBOX_LINE_QUOTA (a number, or "none")."""
+    import os
+
+    raw = current_app.config.get("SANDBOX_LINE_QUOTA", os.environ.get("SANDBOX_LINE_QUOTA"))
+    raw = str(raw if raw not in (None, "") else QUOTA_DEFAULT).strip().lower()
+    return None if raw == "none" else int(raw)
+
+
+def month_usage(s: Any) -> int:
+    from datetime import datetime
+
+    from scheduler.business_calendar import JST
+
+    start = datetime.now(JST).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return counted_messages_since(s, start, COUNTED)
+
+
+def _quota(s: Any, res: ValidationResult) -> Answer:
+    limit = quota_limit()
+    body = {"type": "none"} if limit is None else {"type": "limited", "value": limit}
+    return Answer(res.success_status, body)
+
+
+def _consumption(s: Any, res: ValidationResult) -> Answer:
+    return Answer(res.success_status, {"totalUsage": month_usage(s)})
+
+
+def _over_quota(s: Any, res: ValidationResult) -> Answer | None:
+    count = COUNTED.get(res.operation_id or "")
+    limit = quota_limit()
+    if count is None or limit is None or month_usage(s) + count(res.json) <= limit:
+        return None
+    return Answer(429, {"message": MONTHLY_LIMIT})
+
+
 def _default(s: Any, res: ValidationResult) -> Answer:
     return Answer(res.success_status, {})
 
@@ -129,6 +178,8 @@ ANSWERS: dict[str, Callable[[Any, ValidationResult], Answer]] = {
     "createRichMenu": _create_rich_menu,
     "getProfile": _profile,
     "getBotInfo": _bot_info,
+    "getMessageQuota": _quota,
+    "getMessageQuotaConsumption": _consumption,
 }
 
 
@@ -151,6 +202,9 @@ def _answer(s: Any, res: ValidationResult, retry_key: str | None) -> Answer:
             answer = Answer(409, body, **headers)
             answer.to = accepted.to
             return answer
+    over = _over_quota(s, res)
+    if over is not None:
+        return over
     return ANSWERS.get(res.operation_id or "", _default)(s, res)
 
 
@@ -228,6 +282,18 @@ def sandbox_fault() -> Any:
         set_fault(s, count, status)
         s.commit()
     return {"count": count, "status": status}
+
+
+@line_api_bp.post("/_sandbox/quota")
+def sandbox_quota() -> Any:
+    """``{"value": n}`` sets this month's limit to n messages; ``{"value": null}``: no limit."""
+    payload = request.get_json(silent=True) or {}
+    value = payload.get("value", QUOTA_DEFAULT)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return _control_error("value must be an integer >= 0, or null for no limit")
+    current_app.config["SANDBOX_LINE_QUOTA"] = "none" if value is None else value
+    with db.reader() as s:
+        return {"value": value, "totalUsage": month_usage(s)}
 
 
 @line_api_bp.get("/_sandbox/requests")

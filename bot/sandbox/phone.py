@@ -17,6 +17,7 @@ import urllib.request
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from bot.sandbox.simulator import CSP
 from bot.twilio_signature import sign
 
 bp = Blueprint("sandbox_phone", __name__, url_prefix="/sandbox")
@@ -44,11 +45,12 @@ def post_signed_form(url: str, token: str, params: dict[str, str]) -> tuple[int,
 @bp.get("/phone")
 def phone_page():
     cfg = current_app.config
-    return render_template(
+    page = render_template(
         "sandbox/phone.html",
         twilio_number=cfg["TWILIO_FROM_NUMBER"],
         account_sid=cfg["TWILIO_ACCOUNT_SID"],
     )
+    return page, {"Content-Security-Policy": CSP}
 
 
 @bp.post("/api/phone/request")

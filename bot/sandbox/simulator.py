@@ -20,8 +20,18 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 
+from bot.line.validate import USER_ID
 from models.db import db
 from models.sandbox import issue_reply_token
 
@@ -84,9 +94,22 @@ def post_signed(url: str, secret: str, events: list[dict]) -> int:
         return exc.code
 
 
+SCRIPTS = frozenset({"simulator.js", "phone.js"})
+# Sandbox pages: scripts from here only; their small inline styles stay allowed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
+
+
 @bp.get("")
 def page():
-    return render_template("sandbox/simulator.html")
+    return render_template("sandbox/simulator.html"), {"Content-Security-Policy": CSP}
+
+
+@bp.get("/<name>")
+def script(name: str):
+    if name not in SCRIPTS:
+        abort(404)
+    return Response(render_template(f"sandbox/{name}"), mimetype="text/javascript")
 
 
 @bp.post("/api/line/event")
@@ -94,7 +117,7 @@ def send_event():
     data = request.get_json(silent=True) or {}
     kind = data.get("kind")
     user_id = str(data.get("user") or "")
-    if kind not in EVENT_KINDS or not user_id.startswith("U") or len(user_id) != 33:
+    if kind not in EVENT_KINDS or not USER_ID.fullmatch(user_id):
         return jsonify({"error": "kind or user is invalid"}), 400
     if kind == "text" and not str(data.get("text") or "").strip():
         return jsonify({"error": "text is empty"}), 400

@@ -12,17 +12,18 @@ sends itself (error 21610); for other senders we keep our own opt-out list.
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import twilio_params as params
 from bot.twilio_signature import verified
 from bot.twilio_sms.render import to_sms
 from bot.twilio_sms.senders import save_sms_keypad, sms_state_key
 from bot.twilio_voice.keypad import Keypad, resolve
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
+from handlers.numbers import ascii_digits
 from handlers.phone import sms_keyword
 from handlers.redact import redact
 from models.base import utcnow
@@ -35,7 +36,6 @@ from scheduler.business_calendar import JST
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__)
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 MAX_BODY = 1600
 
 
@@ -47,11 +47,12 @@ def _empty() -> Response:
 def inbound_sms() -> Response:
     if not verified(request):
         return Response("invalid signature", status=403, mimetype="text/plain")
-    sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
-    if not sid or not E164.match(sender):
+    sid = params.sid(request.form.get("MessageSid"))
+    sender = params.e164(request.form.get("From"))
+    if sid is None or sender is None:
         return _empty()  # nothing we can answer to
-    redaction = redact(request.form.get("Body", "")[:MAX_BODY])
-    ids = handle(sid[:64], sender, redaction.text, redaction.found)
+    redaction = redact(params.text(request.form.get("Body"), MAX_BODY))
+    ids = handle(sid, sender, redaction.text, redaction.found)
     if ids:
         current_app.extensions["delivery"].deliver(ids)
     return _empty()
@@ -107,7 +108,7 @@ def handle(sid: str, sender: str, body: str, redacted: bool) -> list[int]:
 
 def _inbound(pad: Keypad, sender: str, body: str, redacted: bool, now) -> Inbound:
     stripped = body.strip()
-    digits = stripped if stripped.isdigit() and len(stripped) <= 2 else ""
+    digits = stripped if ascii_digits(stripped, 2) else ""
     resolved = resolve(pad, digits, "" if digits else body, now.astimezone(JST).date())
     if resolved.kind == "choice":
         return Inbound(

@@ -16,6 +16,7 @@ from typing import Any
 
 from handlers import phone
 from handlers.contract import Choice, Reply
+from handlers.numbers import ascii_digits
 from handlers.text import render
 from handlers.words import normalize
 from scheduler.business_calendar import JST
@@ -168,12 +169,12 @@ def _resolve_digits(pad: Keypad, digits: str, today: date | None) -> Resolved:
     for key, _label, value, params in pad.items:
         if key == digits:
             return Resolved("choice", value, params=dict(params or {}))
-    if pad.picker and digits.isdigit():
+    if pad.picker and ascii_digits(digits):
         params = picker_params(pad.picker["kind"], digits, today)
         if params is not None:
             return Resolved("choice", pad.picker["value"], params=params)
         return Resolved("odd")
-    if (pad.keyed or not pad.pages) and digits.isdigit() and len(digits) <= 20:
+    if (pad.keyed or not pad.pages) and ascii_digits(digits, 20):
         return Resolved("text", text=digits)  # a number the step asked for
     return Resolved("odd")
 

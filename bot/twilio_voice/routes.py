@@ -15,13 +15,12 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request
 
+from bot import twilio_params as params
 from bot.twilio_signature import verified
 from bot.twilio_voice import calls, voicemail
 from models.base import utcnow
 
 bp = Blueprint("twilio_voice", __name__)
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 WITHHELD = ("anonymous", "restricted", "unknown", "private", "unavailable", "+266696687")
 
 
@@ -39,20 +38,21 @@ def forbidden() -> Response:
 
 
 def _request(form) -> calls.VoiceRequest | None:
-    sid = form.get("CallSid", "")
-    if not SID.match(sid):
+    sid = params.sid(form.get("CallSid"))
+    if sid is None:
         return None
     caller = form.get("From", "").strip()
     odd = not caller
-    if not E164.match(caller):
+    if params.e164(caller) is None:
         odd = odd or caller.lower() not in WITHHELD
         caller = f"withheld:{sid}"
-    raw_step = request.args.get("step", "")
-    step = int(raw_step) if raw_step.isdigit() and len(raw_step) < 7 else None
+    step = params.step(request.args.get("step"))
     digits = form.get("Digits", "")
     if len(digits) > 40 or not re.fullmatch(r"[0-9*#wW]*", digits):
         odd, digits = True, ""
-    speech, redacted, long_speech = calls.clean_speech(form.get("SpeechResult", ""))
+    speech, redacted, long_speech = calls.clean_speech(
+        params.text(form.get("SpeechResult"), calls.MAX_SPEECH + 1)
+    )
     if long_speech:
         odd, speech = True, ""
     return calls.VoiceRequest(sid, caller, step, digits.rstrip("#"), speech, redacted, odd)

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot import twilio_params as params
 from bot.twilio_voice import calls, render
 from handlers.contract import Inbound
 from handlers.dispatch import dispatch
@@ -75,21 +76,17 @@ def after_dial(req: calls.VoiceRequest, status: str, config: dict[str, Any], now
     )
 
 
-def _seconds(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def recorded(req: calls.VoiceRequest, form, config: dict[str, Any], now: datetime) -> str:
     """The Record action: keep the reference, thank the caller, hang up."""
-    seconds = _seconds(form.get("RecordingDuration"))
+    seconds = params.seconds(form.get("RecordingDuration"))
     try:
         with db.unit_of_work() as s:
             task = _callback(
                 s, req, "voicemail", now, say_text("voice/summary/voicemail", seconds=seconds)
             )
-            if form.get("RecordingSid"):
-                task.recording_sid = form.get("RecordingSid")[:64]
-                task.recording_url = form.get("RecordingUrl", "")[:500] or None
+            if params.sid(form.get("RecordingSid")):
+                task.recording_sid = form["RecordingSid"]
+                task.recording_url = params.recording_url(form.get("RecordingUrl"))
                 task.recording_seconds = seconds
             s.commit()
     except Exception as exc:  # noqa: BLE001
@@ -102,15 +99,16 @@ def recorded(req: calls.VoiceRequest, form, config: dict[str, Any], now: datetim
 
 def recording_status(form) -> None:
     """The recording is ready at Twilio: keep its SID and URL on the task."""
-    if form.get("RecordingStatus") != "completed" or not form.get("CallSid"):
+    call_sid = params.sid(form.get("CallSid"))
+    if form.get("RecordingStatus") != "completed" or call_sid is None:
         return
     with db.unit_of_work() as s:
         attach_recording(
             s,
-            form["CallSid"],
-            sid=form.get("RecordingSid", "")[:64],
-            url=form.get("RecordingUrl", "")[:500],
-            seconds=_seconds(form.get("RecordingDuration")),
+            call_sid,
+            sid=params.sid(form.get("RecordingSid")) or "",
+            url=params.recording_url(form.get("RecordingUrl")) or "",
+            seconds=params.seconds(form.get("RecordingDuration")),
         )
         s.commit()
 
@@ -133,7 +131,7 @@ def call_ended(req: calls.VoiceRequest, form, now: datetime) -> None:
             ],
         )
         if new:
-            end_call(s, req.call_sid, status, now, _seconds(form.get("CallDuration")))
+            end_call(s, req.call_sid, status, now, params.seconds(form.get("CallDuration")))
             dispatch(s, Inbound("voice", req.caller, "hangup", at=now), now)
             mark(s, new[0], DONE)
         s.commit()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers import booking_views as views
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
+from handlers.numbers import record_id
 from handlers.routes import register_choice_route
 from handlers.text import label, render
 from handlers.turn import Turn
@@ -92,9 +93,10 @@ def answer_list(turn: Turn) -> str | Retry:
 
 def _answer_proposal(turn: Turn, value: str) -> str | Retry:
     parts = value.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("yes", "no"):
+    proposal_id = record_id(parts[1]) if len(parts) == 3 else None
+    if proposal_id is None or parts[2] not in ("yes", "no"):
         return Retry([Reply("venue/choose_from_list")])
-    proposal = turn.session.get(visits.VisitProposal, int(parts[1]))
+    proposal = turn.session.get(visits.VisitProposal, proposal_id)
     if proposal is None or proposal.request.resident_id != turn.resident.id:
         return Retry([Reply("bookings/not_found")])
     accepted = parts[2] == "yes"

@@ -24,6 +24,7 @@ from datetime import timedelta
 from handlers import defects
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
+from handlers.numbers import record_id
 from handlers.text import label
 from handlers.turn import Turn
 from models import defects as dc
@@ -113,9 +114,10 @@ def answer_event(turn: Turn) -> str | Retry:
         turn.remember(event_id=None)
         return END
     raw = value.removeprefix(EVENT)
-    if not value.startswith(EVENT) or not raw.isdigit():
+    event_id = record_id(raw) if value.startswith(EVENT) else None
+    if event_id is None:
         return Retry([Reply("defect/need_event")])
-    turn.remember(event_id=int(raw))
+    turn.remember(event_id=event_id)
     return END
 
 

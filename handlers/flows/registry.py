@@ -9,6 +9,7 @@ FLOW_MODULES = (
     "handlers.flows.venue",
     "handlers.flows.visit",
     "handlers.flows.bookings",
+    "handlers.flows.notices",
 )
 _loaded = False
 

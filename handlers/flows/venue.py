@@ -1,6 +1,8 @@
 """Booking a place at a pop-up venue (kaijo-secchi-gata).
 
-residence → event → slot → party → phone → confirm → booked; a full event
+residence → purpose → event → slot → party → phone → confirm → booked; the
+purpose (a first application or a card renewal, ``handlers/purpose.py``) is
+not asked when the flow was started for a renewal; a full event
 (or a slot that filled meanwhile) leads to the waiting list. Only residents
 with an address in the city may apply (handlers/residence.py): anyone else
 is refused politely with the city's number. Diagram: docs/bookings.md.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from handlers import booking_rules as rules
 from handlers import booking_views as views
-from handlers import residence
+from handlers import purpose, residence
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.text import label
@@ -45,7 +47,7 @@ def answer_residence(turn: Turn) -> str | Retry:
     found = residence.judge(turn.inbound.kind, turn.inbound.value, turn.inbound.text)
     if found.outcome == residence.INSIDE:
         turn.remember(residence_area=found.area, residence_postal=found.postal)
-        return "event"
+        return "event" if turn.data.get("purpose") else "purpose"
     if found.outcome == residence.NEXT_PAGE:
         turn.remember(residence_page=int(turn.data.get("residence_page") or 0) + 1)
         return Retry()
@@ -169,6 +171,7 @@ def ask_confirm(turn: Turn) -> None:
         "party": turn.data.get("party"),
         "phone": turn.data.get("phone"),
         "residence_area": views.area_name(turn.data.get("residence_area")),
+        "purpose": turn.data.get("purpose"),
     }
     turn.add(Reply("venue/confirm", context, views.yes_no("book", "no_thanks")))
 
@@ -187,6 +190,7 @@ def answer_confirm(turn: Turn) -> str | Retry:
         party_size=int(turn.data.get("party") or 1),
         channel=turn.inbound.channel,
         phone=turn.data.get("phone"),
+        reason=turn.data.get("purpose"),
     )
     return OUTCOMES[result.outcome](turn, result)
 
@@ -262,6 +266,7 @@ register(
         "residence",
         {
             "residence": Step(ask_residence, answer_residence),
+            "purpose": purpose.step("event"),
             "event": Step(ask_event, answer_event),
             "slot": Step(ask_slot, answer_slot),
             "party": Step(ask_party, answer_party),

@@ -1,6 +1,6 @@
 """Asking for a home or facility visit (houmon-gata).
 
-kind → postal code → address → applicants → up to three preferred dates
+kind → purpose (first application or renewal) → postal code → address → applicants → up to three preferred dates
 (LINE datetime picker; business days only) → notes → phone → confirm.
 The request is received; staff propose a date later (see flows/bookings.py).
 Diagram: docs/bookings.md.
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from handlers import booking_rules as rules
 from handlers import booking_views as views
+from handlers import purpose
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.text import label
@@ -40,7 +41,7 @@ def answer_kind(turn: Turn) -> str | Retry:
     if turn.inbound.kind != "choice" or kind not in VISIT_KINDS:
         return Retry([Reply("venue/choose_from_list")])
     turn.remember(kind=kind)
-    return "postal"
+    return "postal" if turn.data.get("purpose") else "purpose"
 
 
 def ask_postal(turn: Turn) -> None:
@@ -206,6 +207,7 @@ def _summary(turn: Turn) -> dict:
         "dates": [views.when(datetime.fromisoformat(x)) for x in d.get("dates") or []],
         "notes": d.get("notes"),
         "phone": d.get("phone"),
+        "purpose": d.get("purpose"),
     }
 
 
@@ -233,6 +235,7 @@ def answer_confirm(turn: Turn) -> str | Retry:
         notes=d.get("notes"),
         contact_phone=d["phone"],
         channel=turn.inbound.channel,
+        reason=d.get("purpose"),
     )
     turn.session.add(request)
     turn.session.flush()
@@ -247,6 +250,7 @@ register(
         "kind",
         {
             "kind": Step(ask_kind, answer_kind),
+            "purpose": purpose.step("postal"),
             "postal": Step(ask_postal, answer_postal),
             "address": Step(ask_address, answer_address),
             "applicants": Step(ask_applicants, answer_applicants),

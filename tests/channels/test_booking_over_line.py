@@ -34,6 +34,8 @@ def test_a_resident_books_a_venue_place_over_line(live, new_user_id):
     messages = resident.choose("menu:venue")
     assert "area:outside" in quick_values(messages)  # the address first
     messages = resident.say("752-0927")  # a postal code in the city (長府)
+    assert "purpose:renewal" in quick_values(messages)  # why they come (issue 14)
+    messages = resident.choose("purpose:renewal")
     flex = [m for m in messages if m["type"] == "flex"]
     assert flex and flex[0]["contents"]["type"] == "carousel"
     assert f"ev:{event_id}" in quick_values(messages)
@@ -46,7 +48,8 @@ def test_a_resident_books_a_venue_place_over_line(live, new_user_id):
     from models.db import db
 
     with db.reader() as s:
-        code = s.scalars(select(Booking.code)).one()
+        code, reason = s.execute(select(Booking.code, Booking.reason)).one()
+    assert reason == "renewal"
     assert code in texts(messages) and "交付時来庁方式" in texts(messages)
     _all_requests_ok(resident)
 
@@ -54,7 +57,7 @@ def test_a_resident_books_a_venue_place_over_line(live, new_user_id):
 def test_my_bookings_lists_and_cancels_over_line(live, new_user_id):
     event_id, slots = _future_event(live)
     resident = Resident(live, new_user_id)
-    for value in ("menu:venue", "area:chofu", f"ev:{event_id}", f"slot:{slots[0]}", "n:1", "skip",
+    for value in ("menu:venue", "area:chofu", "purpose:first", f"ev:{event_id}", f"slot:{slots[0]}", "n:1", "skip",
                   "yes"):
         resident.choose(value)
     messages = resident.choose("menu:bookings")
@@ -84,6 +87,7 @@ def test_a_visit_request_with_the_datetime_picker_over_line(live, new_user_id):
     resident = Resident(live, new_user_id)
     resident.choose("menu:visit")
     resident.choose("vk:home")
+    resident.choose("purpose:first")
     messages = resident.say("750-8521")
     assert "南部町" in texts(messages)
     resident.say("1番1号")

@@ -38,3 +38,17 @@ def test_the_simulator_only_posts_to_twilio_webhooks(live):
         "/sandbox/api/phone/request", json={"path": "/line/webhook", "params": {}}
     )
     assert resp.status_code == 400
+
+
+def test_simulator_pages_load_their_scripts_from_files_under_a_csp(live):
+    import re
+
+    client = live.app.test_client()
+    for page, script in (("/sandbox", "simulator.js"), ("/sandbox/phone", "phone.js")):
+        resp = client.get(page)
+        html = resp.get_data(as_text=True)
+        assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html) and f"/sandbox/{script}" in html
+        js = client.get(f"/sandbox/{script}")
+        assert js.status_code == 200 and js.mimetype == "text/javascript"
+    assert client.get("/sandbox/other.js").status_code == 404

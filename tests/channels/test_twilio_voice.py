@@ -442,7 +442,8 @@ def test_a_caller_books_a_venue_place_by_keypad(client, clock):
     said = caller.press("1")  # venue booking: the address first
     assert "住所がある方" in said and "1番、下関市の外" in said
     assert gather(caller.root).get("finishOnKey") == "#"  # a postal code may be keyed
-    assert "12月5日" in caller.press("4")  # 4 = 長府: events read by date
+    assert "ご用件" in caller.press("4")  # 4 = 長府; then why they come (issue 14)
+    assert "12月5日" in caller.press("1")  # 1 = a first application: events read by date
     caller.press("1")  # the event
     caller.press("1")  # the first slot
     assert "何人" in spoken(caller.root)
@@ -480,12 +481,14 @@ def _venue_caller(client):
 
 def test_a_caller_keys_a_postal_code_in_the_city_and_hears_the_events(client, clock):
     caller = _venue_caller(client)
-    assert "12月5日" in caller.press("7520927")
+    assert "ご用件" in caller.press("7520927")
+    assert "12月5日" in caller.press("1")
 
 
 def test_a_caller_names_their_area_and_hears_the_events(client, clock):
     caller = _venue_caller(client)
-    assert "12月5日" in caller.say("長府です")
+    assert "ご用件" in caller.say("長府です")
+    assert "12月5日" in caller.press("1")
 
 
 def test_a_caller_outside_the_city_is_refused_with_the_citys_number_and_the_menu(client, clock):
@@ -505,4 +508,5 @@ def test_a_caller_keying_a_postal_code_outside_the_city_is_refused_and_asked_aga
     said = caller.press("8020001")
     assert "北九州市" in said and "申し訳ありません" in said and "12月5日" not in said
     assert "お住まいの地区" in said  # asked again: a mistyped code can be corrected
-    assert "12月5日" in caller.press("7520927")
+    assert "ご用件" in caller.press("7520927")
+    assert "12月5日" in caller.press("1")

@@ -48,7 +48,7 @@ def test_fifty_residents_racing_for_the_last_three_places_get_three_bookings(pg)
         s.commit()
     users = [f"U{i:032x}" for i in range(RESIDENTS)]
     for user in users:  # everyone walks up to the confirm step first
-        for value in ("menu:venue", "area:honcho", f"ev:{event_id}", f"slot:{slot_id}", "n:1", "skip"):
+        for value in ("menu:venue", "area:honcho", "purpose:first", f"ev:{event_id}", f"slot:{slot_id}", "n:1", "skip"):
             _send(pg, user, value=value)
     barrier = threading.Barrier(RESIDENTS)
 

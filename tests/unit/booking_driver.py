@@ -36,13 +36,18 @@ def values(replies):
     return [c.value for r in replies for c in r.choices]
 
 
-def open_venue(session, *, user=USER, at=NOW, **answer):
-    """Choose the venue menu and confirm an address in the city (by default the Chofu area):
-    the flow then shows the open events. ``answer`` overrides the residence answer
-    (``text="7520975"`` for a postal code, ``value="area:outside"``)."""
+def open_venue(session, *, user=USER, at=NOW, purpose="first", **answer):
+    """Choose the venue menu, confirm an address in the city (by default the Chofu area)
+    and say why (a first application unless ``purpose="renewal"``): the flow then shows
+    the open events. ``answer`` overrides the residence answer (``text="7520975"`` for a
+    postal code, ``value="area:outside"``)."""
     first = send(session, value="menu:venue", user=user, at=at)
     if [r.template for r in first] != ["venue/ask_residence"]:
         return first
     if "text" in answer:
-        return send(session, "text", user=user, at=at, **answer)
-    return send(session, value=answer.get("value", "area:chofu"), user=user, at=at)
+        replies = send(session, "text", user=user, at=at, **answer)
+    else:
+        replies = send(session, value=answer.get("value", "area:chofu"), user=user, at=at)
+    if [r.template for r in replies][-1:] != ["bookings/ask_purpose"]:
+        return replies
+    return send(session, value=f"purpose:{purpose}", user=user, at=at)

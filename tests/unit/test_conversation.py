@@ -72,6 +72,7 @@ def test_follow_greets_and_offers_the_main_menu(session):
         "menu:faq",
         "menu:bookings",
         "menu:defect",
+        "menu:notices",
         "g:person",
     ]
 

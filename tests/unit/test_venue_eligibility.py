@@ -100,6 +100,8 @@ def test_a_postal_code_outside_the_city_is_refused_names_the_place_and_may_be_co
     replies = send(session, value=f"ev:{event.id}")  # a forged event value does not skip the check
     assert templates(replies)[-1] == "venue/ask_residence"
     replies = send(session, "text", text="7520927")  # corrected
+    assert templates(replies) == ["bookings/ask_purpose"]
+    replies = send(session, value="purpose:first")
     assert templates(replies) == ["venue/choose_event"]
 
 
@@ -127,6 +129,8 @@ def test_a_forged_or_unknown_residence_value_is_asked_again(session, value):
 def test_going_back_from_the_events_asks_the_address_again(session):
     venue_event(session)
     open_venue(session)
+    replies = send(session, value="g:back")
+    assert templates(replies) == ["bookings/ask_purpose"]
     replies = send(session, value="g:back")
     assert templates(replies) == ["venue/ask_residence"]
 

@@ -15,6 +15,7 @@ from tests.unit.booking_driver import booking_session, send, templates, values  
 def to_dates(session, kind="vk:home", postal="750-8521", applicants="n:2"):
     send(session, value="menu:visit")
     send(session, value=kind)
+    send(session, value="purpose:first")
     send(session, "text", text=postal)
     send(session, "text", text="1番1号")
     return send(session, value=applicants)
@@ -33,6 +34,7 @@ def test_the_visit_flow_asks_facility_or_home_first(session):
 def test_a_postal_code_in_the_city_is_accepted_and_the_town_shown(session):
     send(session, value="menu:visit")
     send(session, value="vk:home")
+    send(session, value="purpose:first")
     replies = send(session, "text", text="〒７５０－８５２１")
     assert templates(replies) == ["visit/ask_address"]
     assert "南部町" in replies[0].text()
@@ -51,6 +53,7 @@ def test_a_postal_code_in_the_city_is_accepted_and_the_town_shown(session):
 def test_a_postal_code_outside_the_city_gets_a_clear_answer(session, text, template):
     send(session, value="menu:visit")
     send(session, value="vk:home")
+    send(session, value="purpose:first")
     replies = send(session, "text", text=text)
     assert templates(replies) == [template, "visit/ask_postal"]
 
@@ -58,6 +61,7 @@ def test_a_postal_code_outside_the_city_gets_a_clear_answer(session, text, templ
 def test_outside_the_city_names_the_other_city(session):
     send(session, value="menu:visit")
     send(session, value="vk:home")
+    send(session, value="purpose:first")
     text = send(session, "text", text="100-0001")[0].text()
     assert "東京都千代田区" in text and "下関市" in text
 
