@@ -216,7 +216,7 @@ def main() -> None:
     if not ok:
         sys.exit("FAILED: " + line)
     if args.write:
-        from docblock import write_block
+        from doc_block import write_block  # bench/ is on the path of a bench script
 
         write_block(DOC, BEGIN, END, line)
 

@@ -141,7 +141,7 @@ def main() -> None:
     )
     print(line)
     if args.write:
-        from docblock import write_block
+        from doc_block import write_block  # bench/ is on the path of a bench script
 
         write_block(DOC, BEGIN, END, line)
 

@@ -340,7 +340,7 @@ def main() -> None:
     print()
     print(report)
     if args.write:
-        from docblock import write_block
+        from doc_block import write_block
 
         stamp = time.strftime("%Y-%m-%d %H:%M %Z")
         write_block(DOC, BEGIN, END, f"Run of {stamp}, `{' '.join(sys.argv[1:]) or '(defaults)'}`, "
