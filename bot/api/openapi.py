@@ -48,13 +48,14 @@ def _ref(name: str) -> dict[str, Any]:
 
 def _op(summary: str, schema: str | None, *, many: bool = False, body: str | None = None,
         status: str = "200", query: tuple[str, ...] = (), role: str | None = None,
-        ) -> dict[str, Any]:  # fmt: skip
+        errors: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
     """One operation; ``role`` defaults to read for GET and write otherwise (set later)."""
     ok: dict[str, Any] = {"description": "OK" if status != "204" else "Done, no content"}
     if schema:
         shape = {"type": "array", "items": _ref(schema)} if many else _ref(schema)
         ok["content"] = {"application/json": {"schema": shape}}
-    op: dict[str, Any] = {"summary": summary, "responses": {status: ok}, "_query": query}
+    op: dict[str, Any] = {"summary": summary, "responses": {status: ok}, "_query": query,
+                          "_errors": errors}
     if role:
         op["x-token-role"] = role
     if body:
@@ -77,7 +78,7 @@ def _finish(paths: dict[str, Any], reasons: tuple[str, ...]) -> dict[str, Any]:
             if params:
                 op["parameters"] = params
             op.setdefault("x-token-role", READ_SCHEDULE if method == "get" else WRITE_SCHEDULE)
-            statuses = ["401", "403", "503"]
+            statuses = ["401", "403", "503", *op.pop("_errors")]
             if any(p["in"] == "query" for p in params):
                 statuses.append("400")
             if names:  # a malformed id may name another path, which lacks this method: 405
@@ -158,7 +159,8 @@ def _paths() -> dict[str, Any]:
         "/contract-periods": {"get": _op("Contract periods, the latest first (one is current)",
                                          "ContractPeriod", many=True)},
         "/plan": {"get": _op("Progress against the plan of the current contract period (or "
-                             "period_id)", "Plan", query=("period_id",))},
+                             "period_id: 404 when there is no such period)", "Plan",
+                             query=("period_id",), errors=("404",))},
         "/applications": {
             "get": _op("List application records (masked; audited)", "Application", many=True,
                        query=("event_id",)),
