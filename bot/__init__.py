@@ -46,18 +46,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     install_keyring(Keyring.from_setting(settings.data_encryption_key))
-    db.bind(settings.database_url)
+    db.bind(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
     _configure_logging(app)
     from bot import db_guard
 
     db_guard.install(app)  # PostgreSQL time limits for requests; 503 when busy
 
     from bot.delivery import Delivery
-    from bot.processing import EventProcessor
+    from bot.pipeline import EventPipeline
 
     delivery = Delivery(app.config)
     app.extensions["delivery"] = delivery
-    app.extensions["event_processor"] = EventProcessor(delivery, app.config["EVENT_WORKERS"])
+    app.extensions["event_processor"] = EventPipeline(delivery, app.config["EVENT_WORKERS"])
+    from bot.line.recording import Recorder
+
+    app.extensions["recorder"] = Recorder()
 
     from bot import cli, health
     from bot.line import webhook
@@ -100,6 +103,55 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         start_in_process(app)
     return app
+
+
+def web_app() -> Flask:
+    """The app as the Procfile's ``web`` line serves it (gunicorn --preload).
+
+    Built once in gunicorn's master, before the workers are forked, with
+    everything the first event would otherwise build while LINE waits: the
+    FAQ engine, every message template compiled, the conversation flows. The
+    workers share these pages with the master until they write to them.
+    """
+    app = create_app()
+    warm_up()
+    release_mapped_dictionary()
+    return app
+
+
+def warm_up() -> None:
+    from handlers.faq.engine import get_engine
+    from handlers.flows.registry import load_flows
+    from handlers.text import env
+
+    load_flows()
+    templates = env()
+    for name in templates.list_templates(extensions=["txt"]):
+        templates.get_template(name)
+    get_engine().predict("")
+
+
+def release_mapped_dictionary() -> None:
+    """Drop this process's page mappings of the tokenizer dictionary (Linux).
+
+    Building the FAQ index reads much of SudachiPy's memory-mapped dictionary
+    (~200 MB file). The master never tokenizes again, so it gives those pages
+    back: they stay in the page cache, shared by the workers, which map only
+    the pages their questions use. MADV_DONTNEED on a read-only file mapping
+    is safe: a later read faults the page in again.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open("/proc/self/maps", encoding="ascii") as fh:
+            ranges = [line.split()[0] for line in fh if line.rstrip().endswith(".dic")]
+    except OSError:  # pragma: no cover - not Linux
+        return
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    for span in ranges:
+        start, end = (int(x, 16) for x in span.split("-"))
+        libc.madvise(start, end - start, 4)  # MADV_DONTNEED
 
 
 def settings_instance_dir():

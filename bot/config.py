@@ -49,7 +49,11 @@ class Settings:
     secret_key: str
     scheduler: str = "off"  # off | inprocess
     staff_api_tokens: str = ""
-    event_workers: int = 4
+    # Threads per process that make the LINE calls of answers (bot/pipeline.py).
+    event_workers: int = 8
+    # Database connections per process (docs/performance.md).
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
     # PostgreSQL, per web request transaction (bot/db_guard.py); 0 = no limit.
     db_lock_timeout_ms: int = 1000
     db_statement_timeout_ms: int = 5000
@@ -140,7 +144,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
-        event_workers=int(env.get("EVENT_WORKERS", "4")),
+        event_workers=_whole(env, "EVENT_WORKERS", 8, most=64, what="a whole number from 0 to 64"),
+        db_pool_size=_whole(env, "DB_POOL_SIZE", 10, most=200, what="a whole number from 0 to 200"),
+        db_max_overflow=_whole(
+            env, "DB_MAX_OVERFLOW", 5, most=200, what="a whole number from 0 to 200"
+        ),
         db_lock_timeout_ms=_whole(env, "DB_LOCK_TIMEOUT_MS", 1000, what=MILLISECONDS),
         db_statement_timeout_ms=_whole(env, "DB_STATEMENT_TIMEOUT_MS", 5000, what=MILLISECONDS),
         trusted_proxies=_whole(

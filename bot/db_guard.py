@@ -6,7 +6,8 @@ pooled connection keeps no trace): one stuck lock then costs a request about
 a second, not LINE's whole delivery window. Everything else the app's
 processes do (event processing threads, the clock's jobs, CLI commands) waits
 at most ``BACKGROUND_LOCK_TIMEOUT`` for a lock and has no statement limit;
-migrations (alembic) set nothing.
+migrations (alembic) set nothing. The webhook's single-statement INSERT runs on
+a small autocommit pool whose sessions carry the request limits.
 
 A request that meets such a timeout, or a database that is away, is answered
 503 with ``Retry-After``. For the LINE webhook that is what keeps nothing
@@ -49,6 +50,16 @@ def install(app: Flask) -> None:
         with dbapi_connection.cursor() as cur:
             cur.execute(f"SET lock_timeout = {BACKGROUND_LOCK_TIMEOUT_MS}")
         dbapi_connection.commit()
+
+    if db.autocommit_engine is not None:
+        # Only the webhook's recording INSERT uses this pool; its statements are their own
+        # transactions, so the request limits are set for the session at connect.
+        @event.listens_for(db.autocommit_engine, "connect")
+        def _single_statement_limits(dbapi_connection, _record) -> None:
+            with dbapi_connection.cursor() as cur:
+                cur.execute(f"SET lock_timeout = {lock_ms}")
+                cur.execute(f"SET statement_timeout = {statement_ms}")
+            dbapi_connection.commit()
 
     @event.listens_for(db.engine, "begin")
     def _request_limits(conn) -> None:

@@ -1,18 +1,19 @@
 """Processing recorded inbound events off the request path.
 
-The webhook records events and answers at once; a small thread pool then
-processes each new event in one transaction (claim → dispatch → queue the
-replies → mark done → commit) and delivers its replies. The clock picks up
-events a dying worker left behind. A failed event is kept as failed, the
-resident gets an apology, and staff see it in the inbox.
+The webhook records events and answers at once; bot/pipeline.py then hands
+the new events of each web process to ``process_batch``: many events in ONE
+transaction (claim → lock their residents and conversations → dispatch each
+in id order → queue the answers, already leased for sending → mark done →
+commit). If anything in a batch fails, nothing of it is kept and each event
+goes through ``process_event`` alone, as the clock's recovery does with events
+a dying worker left behind. A failed event is kept as failed, the resident
+gets an apology, and staff see it in the inbox.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +21,25 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.line import events as line_events
-from bot.line.render import to_json, to_messages
+from bot.line.render import to_messages
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from models.base import utcnow
+from models.conversations import lock_conversations
 from models.db import db
-from models.inbound import DONE, InboundEvent, claim_event, fail, mark, note_error
-from models.outbox import enqueue
+from models.inbound import (
+    DONE,
+    InboundEvent,
+    claim_event,
+    claim_events,
+    fail,
+    mark,
+    mark_done,
+    note_error,
+)
+from models.inquiries import write_lines
+from models.outbox import Outgoing, enqueue, enqueue_claimed
+from models.residents import lock_residents
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +50,25 @@ def _reply_token(payload: dict[str, Any]) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def _line_row(resident_id: int, payload: dict[str, Any], messages: list[dict]) -> dict:
+    """The outbox row answering a LINE event: a reply while it has a token, else a push."""
+    token = _reply_token(payload)
+    return {
+        "channel": "line",
+        "kind": "reply" if token else "push",
+        "recipient": payload["userId"],
+        "reply_token": token,
+        "payload": messages,
+        "resident_id": resident_id,
+        "source": "conversation",
+    }
+
+
 def _queue_line(session, resident_id: int, payload: dict[str, Any], replies: list[Reply]):
-    messages = to_json(to_messages(replies))
+    messages = to_messages(replies)
     if not messages:
         return []
-    token = _reply_token(payload)
-    msg = enqueue(
-        session,
-        channel="line",
-        kind="reply" if token else "push",
-        recipient=payload["userId"],
-        reply_token=token,
-        payload=messages,
-        resident_id=resident_id,
-        source="conversation",
-    )
-    return [msg.id]
+    return [enqueue(session, **_line_row(resident_id, payload, messages)).id]
 
 
 CHANNELS: dict[str, tuple[Callable[[str, dict], Inbound], Callable[..., list[int]]]] = {
@@ -140,39 +156,44 @@ def _quietly(write: Callable[..., object], event_id: int, *args: Any) -> None:
         log.error("inbound event %s: not updated (%s)", event_id, type(exc).__name__)
 
 
-class EventProcessor:
-    """A thread pool for event processing; ``drain`` waits for what was submitted."""
+def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Outgoing] | None:
+    """Process LINE events in one transaction; return their answers, leased for sending.
 
-    def __init__(self, delivery, workers: int = 4) -> None:
-        self.delivery = delivery
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="events")
-        self._pending: set[Future] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, event_ids: list[int]) -> None:
-        """Process one webhook's events in order, in one background task."""
-        if not event_ids:
-            return
-        future = self._executor.submit(self._run, list(event_ids))
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
-
-    def _forget(self, future: Future) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def _run(self, event_ids: list[int]) -> None:
-        for event_id in event_ids:
-            try:
-                self.delivery.deliver(process_event(event_id))
-            except Exception as exc:  # noqa: BLE001 - a background thread must not die
-                log.error("event %s: delivery error %s", event_id, type(exc).__name__)
-
-    def drain(self, timeout: float = 30.0) -> None:
-        with self._lock:
-            pending = list(self._pending)
-        wait(pending, timeout=timeout)
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
+    Residents and conversations are locked for all events at once (in key
+    order, so batches never deadlock); the events are dispatched in id order,
+    so one resident's events keep their order. None when anything failed: the
+    transaction rolled back, nothing of the batch is kept, and the caller
+    processes the events one by one with ``process_event``.
+    """
+    now = now or utcnow()
+    try:
+        with db.unit_of_work() as s:
+            events = [e for e in claim_events(s, event_ids) if e.channel == "line"]
+            if not events:
+                return []
+            inbound = [line_events.to_inbound(e.event_type, e.payload) for e in events]
+            residents = lock_residents(s, "line", [i.resident_key for i in inbound])
+            conversations = lock_conversations(
+                s, sorted({r.id for r in residents.values()}), "line"
+            )
+            rows, lines = [], []
+            for event, one in zip(events, inbound, strict=True):
+                resident = residents[one.resident_key]
+                outcome = dispatch(
+                    s, one, now, resident=resident, conversation=conversations[resident.id],
+                    transcript="return",
+                )  # fmt: skip
+                lines += outcome.lines
+                messages = to_messages(outcome.replies)
+                if messages:
+                    rows.append(_line_row(resident.id, event.payload, messages))
+            s.flush()
+            write_lines(s, lines)
+            answers = enqueue_claimed(s, rows, now)
+            mark_done(s, [e.id for e in events], now)
+            s.commit()
+            return answers
+    except Exception as exc:  # noqa: BLE001 - the events are processed one by one instead
+        log.warning("a batch of %d events failed (%s); one by one", len(event_ids),
+                    error_class(exc))  # fmt: skip
+        return None

@@ -52,9 +52,13 @@ class Reply:
     payload: dict[str, Any] | None = None  # structured: {"type": "cards", "cards": [...]}
     handoff: bool = False  # a person takes over after this message
     expects_speech: bool = False  # phone: free speech is a sensible answer here
+    # Rendered texts by voice flag: the transcript and the channel read the same text.
+    _texts: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
 
     def text(self, *, voice: bool = False) -> str:
-        return render(self.template, voice=voice, **self.context)
+        if voice not in self._texts:
+            self._texts[voice] = render(self.template, voice=voice, **self.context)
+        return self._texts[voice]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the outbox (context values must be JSON-safe)."""

@@ -8,7 +8,7 @@ through the global words first, then the current flow, then top-level routing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -21,47 +21,69 @@ from handlers.routes import choice_route
 from handlers.turn import Turn
 from handlers.words import global_word
 from models.city import city
-from models.conversations import clear, load_conversation, touch
-from models.inquiries import log_line
+from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
+from models.inquiries import log_line, transcript_row
 from models.outbox import mark_unreachable
-from models.residents import get_or_create_resident, identity_kind
+from models.residents import Resident, get_or_create_resident, identity_kind
 
 
 @dataclass(frozen=True)
 class Outcome:
     resident_id: int
     replies: list[Reply]
+    # Transcript rows left for the caller to write (``transcript="return"``).
+    lines: list[dict] = field(default_factory=list)
 
 
-def dispatch(session: Session, inbound: Inbound, now: datetime | None = None) -> Outcome:
-    """Handle one inbound event; the caller commits."""
+def dispatch(
+    session: Session,
+    inbound: Inbound,
+    now: datetime | None = None,
+    *,
+    resident: Resident | None = None,
+    conversation: Conversation | None = None,
+    transcript: str = "add",
+) -> Outcome:
+    """Handle one inbound event; the caller commits.
+
+    A caller handling a batch passes the resident and conversation rows it has
+    already locked (``lock_residents``, ``lock_conversations``) and
+    ``transcript="return"``: the transcript lines come back in the outcome for
+    it to write with the batch's (``write_lines``) instead of being added here.
+    """
     load_flows()
     now = now or inbound.at
-    resident = get_or_create_resident(
-        session, identity_kind(inbound.channel), inbound.resident_key, lock=True
-    )
+    if resident is None:
+        resident = get_or_create_resident(
+            session, identity_kind(inbound.channel), inbound.resident_key, lock=True
+        )
     resident.last_seen_at = now
     if inbound.channel in ("line", "sandbox") and inbound.kind != "unfollow":
         # Only a friend who has not blocked us can send anything: reachable,
         # even if their follow event predates us or was never delivered.
         resident.line_reachable = True
-    conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
+    if conversation is None:
+        conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
+    else:
+        expired = expire_if_due(conversation, now)
     turn = Turn(session, inbound, resident, conversation, now)
+    lines: list[dict] = []
+
+    def log(row: dict) -> None:
+        # Added at once (handlers may read the transcript), or returned to a batch.
+        if transcript == "return":
+            lines.append(row)
+        else:
+            log_line(session, **row)
+
     if inbound.text:
-        log_line(session, resident.id, inbound.channel, "in", inbound.text, at=now)
+        log(transcript_row(resident.id, inbound.channel, "in", inbound.text, at=now))
     KIND_HANDLERS[inbound.kind](turn, expired)
     touch(conversation, now, int(city().conversation.expiry_minutes))
     for reply in turn.replies:
-        log_line(
-            session,
-            resident.id,
-            inbound.channel,
-            "out",
-            reply.text(voice=turn.voice),
-            template=reply.template,
-            at=now,
-        )
-    return Outcome(resident.id, turn.replies)
+        text = reply.text(voice=turn.voice)
+        log(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now))
+    return Outcome(resident.id, turn.replies, lines)
 
 
 def _on_follow(turn: Turn, _expired: bool) -> None:

@@ -7,7 +7,10 @@ answered confidently is kept (redacted) for staff to review.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,12 +23,47 @@ from handlers.turn import Turn
 
 MIN_QUESTION_LETTERS = 4
 _NEXT_STEPS = Path(__file__).parent / "data" / "faq_next_steps.yaml"
+# Recent predictions, by a digest of the (redacted) question: residents send
+# the same short messages again and again, and the engine is deterministic.
+# Digests, not texts, are kept, so the cache holds nothing a resident wrote.
+PREDICTION_CACHE = 4096
 
 
 def _engine():
     from handlers.faq.engine import get_engine
 
     return get_engine()
+
+
+class _Predictions:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, bytes], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def predict(self, text: str):
+        engine = _engine()
+        key = (id(engine), hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                           digest_size=16).digest())  # fmt: skip
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        prediction = engine.predict(text)
+        with self._lock:
+            self._items[key] = prediction
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return prediction
+
+
+_predictions = _Predictions(PREDICTION_CACHE)
+
+
+def predict(text: str):
+    """The FAQ engine's prediction for ``text`` (remembered for repeated questions)."""
+    return _predictions.predict(text)
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +105,7 @@ def answer_if_confident(turn: Turn) -> bool:
     text = turn.inbound.text or ""
     if not _looks_like_a_question(text):
         return False
-    prediction = _engine().predict(text)
+    prediction = predict(text)
     if prediction.band != "answer" or prediction.topic is None:
         return False
     turn.add(answer_reply(prediction.topic))
@@ -78,7 +116,7 @@ def answer_top_level(turn: Turn, text: str) -> None:
     from models.faq_review import record_faq_miss
 
     engine = _engine()
-    prediction = engine.predict(text)
+    prediction = predict(text)
     if prediction.band == "answer" and prediction.topic:
         turn.add(answer_reply(prediction.topic))
         return

@@ -41,10 +41,39 @@ def load_conversation(
         session.add(conv)
         session.flush()
         return conv, False
+    return conv, expire_if_due(conv, now)
+
+
+def lock_conversations(
+    session: Session, resident_ids: list[int], channel: str
+) -> dict[int, Conversation]:
+    """The conversation rows of these residents on one channel, locked; new ones added.
+
+    The residents' rows must be locked by the caller (``lock_residents``), so
+    nobody creates the same conversation meanwhile.
+    """
+    found = {
+        conv.resident_id: conv
+        for conv in session.scalars(
+            select(Conversation)
+            .where(Conversation.resident_id.in_(resident_ids), Conversation.channel == channel)
+            .order_by(Conversation.resident_id)
+            .with_for_update()
+        )
+    }
+    for resident_id in dict.fromkeys(resident_ids):
+        if resident_id not in found:
+            found[resident_id] = Conversation(resident_id=resident_id, channel=channel, data={})
+            session.add(found[resident_id])
+    return found
+
+
+def expire_if_due(conv: Conversation, now: datetime) -> bool:
+    """Clear a flow whose time is up; True if it was."""
     expired = conv.flow is not None and conv.expires_at is not None and conv.expires_at <= now
     if expired:
         clear(conv)
-    return conv, expired
+    return expired
 
 
 def clear(conv: Conversation) -> None:

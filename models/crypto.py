@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -48,17 +49,22 @@ class Keyring:
     def generate() -> str:
         return Fernet.generate_key().decode()
 
-    @property
+    # Built once per keyring (a frozen dataclass: cached_property writes __dict__).
+    @cached_property
     def fernet(self) -> MultiFernet:
         return MultiFernet([Fernet(k) for k in self.keys])
 
     def _hmac_key(self, key: bytes) -> bytes:
         return hashlib.sha256(b"myna-desk lookup v1|" + base64.urlsafe_b64decode(key)).digest()
 
+    @cached_property
+    def _hmac_keys(self) -> tuple[bytes, ...]:
+        return tuple(self._hmac_key(k) for k in self.keys)
+
     def lookup_hashes(self, value: str) -> list[str]:
         """One keyed hash per key, primary first."""
         data = value.encode()
-        return [hmac.new(self._hmac_key(k), data, hashlib.sha256).hexdigest() for k in self.keys]
+        return [hmac.new(k, data, hashlib.sha256).hexdigest() for k in self._hmac_keys]
 
     def lookup_hash(self, value: str) -> str:
         return self.lookup_hashes(value)[0]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, String, Text, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -50,32 +50,47 @@ class InboundEvent(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-def record_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert events, skipping keys already recorded; return the new row ids."""
-    new_ids: list[int] = []
-    dialect = session.get_bind().dialect.name
-    for row in rows:
-        values = {
+_RECORD = {
+    "postgresql": postgresql.insert(InboundEvent)
+    .on_conflict_do_nothing(index_elements=["event_key"])
+    .returning(InboundEvent.id, InboundEvent.event_key),
+    "sqlite": sqlite.insert(InboundEvent)
+    .on_conflict_do_nothing(index_elements=["event_key"])
+    .returning(InboundEvent.id, InboundEvent.event_key),
+}
+
+
+def record_events(session: Session | Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert events in one statement, skipping keys already recorded; return the new
+    ids in the order of ``rows`` (ids follow the order of the VALUES list)."""
+    return sorted(insert_events(session, rows).values())
+
+
+def insert_events(session: Session | Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert events in one statement; return {event key: new id} for the keys that
+    were new (a key already recorded, or twice in ``rows``, is recorded once)."""
+    if not rows:
+        return {}
+    now = utcnow()
+    values = [
+        {
             "channel": row["channel"],
             "event_key": row["event_key"],
             "event_type": row["event_type"],
             "status": row.get("status", RECEIVED),
             "payload": row["payload"],
-            "received_at": row.get("received_at") or utcnow(),
+            "received_at": row.get("received_at") or now,
             "attempts": 0,
             "error": row.get("error"),
         }
-        if dialect == "postgresql":
-            stmt = postgresql.insert(InboundEvent).values(**values)
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(InboundEvent).values(**values)
-        else:  # pragma: no cover
-            stmt = insert(InboundEvent).values(**values)
-        stmt = stmt.on_conflict_do_nothing(index_elements=["event_key"]).returning(InboundEvent.id)
-        new_id = session.execute(stmt).scalar()
-        if new_id is not None:
-            new_ids.append(new_id)
-    return new_ids
+        for row in rows
+    ]
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    stmt = _RECORD.get(bind.dialect.name)
+    if stmt is None:  # pragma: no cover - PostgreSQL and SQLite only
+        stmt = insert(InboundEvent).returning(InboundEvent.id)
+    # One row: a plain INSERT; several: SQLAlchemy's insertmanyvalues, one statement.
+    return {key: new_id for new_id, key in session.execute(stmt, values)}
 
 
 def claim_event(
@@ -174,3 +189,32 @@ def count_by_status(session: Session) -> dict[str, int]:
         select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
     ).all()
     return {status: n for status, n in rows}
+
+
+def claim_events(session: Session, event_ids: list[int]) -> list[Any]:
+    """Take several received events for processing, in id order, locked until commit.
+
+    Returns rows (id, channel, event_type, payload). An event already done, or
+    held by another worker or the clock at this moment, is left out. The
+    caller marks what it processed with ``mark_done`` in the same transaction.
+    """
+    return list(
+        session.execute(
+            select(
+                InboundEvent.id, InboundEvent.channel, InboundEvent.event_type, InboundEvent.payload
+            )
+            .where(InboundEvent.id.in_(event_ids), InboundEvent.status == RECEIVED)
+            .order_by(InboundEvent.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def mark_done(session: Session, event_ids: list[int], now: datetime) -> None:
+    """Events processed in this transaction (claimed with ``claim_events``)."""
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id.in_(event_ids))
+        .values(status=DONE, error=None, processed_at=now, attempts=InboundEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )

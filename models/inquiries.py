@@ -7,8 +7,9 @@ An inquiry opened by "talk to a person" pauses the bot for that resident
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -102,25 +103,33 @@ def hand_back(session: Session, inquiry: Inquiry, *, close: bool = False) -> Non
         inquiry.status, inquiry.closed_at = CLOSED, now
 
 
-def log_line(
-    session: Session,
+def transcript_row(
     resident_id: int,
     channel: str,
     direction: str,
     text: str | None,
     template: str | None = None,
     at: datetime | None = None,
-) -> None:
-    session.add(
-        TranscriptLine(
-            resident_id=resident_id,
-            channel=channel,
-            direction=direction,
-            text=text,
-            template=template,
-            at=at or utcnow(),
-        )
-    )
+) -> dict:
+    return {
+        "resident_id": resident_id,
+        "channel": channel,
+        "direction": direction,
+        "text": text,
+        "template": template,
+        "at": at or utcnow(),
+    }
+
+
+def log_line(session: Session, *args: Any, **kwargs: Any) -> None:
+    """Add one transcript line (the arguments of ``transcript_row``)."""
+    session.add(TranscriptLine(**transcript_row(*args, **kwargs)))
+
+
+def write_lines(session: Session, rows: list[dict]) -> None:
+    """Many transcript lines in one executemany (no ORM objects: a batch of events)."""
+    if rows:
+        session.connection().execute(insert(TranscriptLine.__table__), rows)
 
 
 def open_inquiries(session: Session) -> list[Inquiry]:

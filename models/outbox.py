@@ -9,10 +9,11 @@ A reply whose token is refused or expired becomes a push.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, or_, select, update
+from sqlalchemy import Integer, String, Text, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
@@ -24,6 +25,14 @@ MAX_ATTEMPTS = 12
 # sending after its lease was left by a sender that died mid-send: it is sent
 # again, soon enough for a reply token to be still valid (LINE: one minute).
 SENDING_LEASE = timedelta(seconds=20)
+# Answers leased at insert (``enqueue_claimed``) are sent at once by the process
+# that committed them. A sender starts no call it could not finish within the
+# lease (SEND_TIME_MAX: connect + read timeouts of one call, bot/line/client.py);
+# a message still queued by then has its lease renewed first, if it is still
+# ours (``renew_lease``). A process that dies leaves the lease to run out: the
+# clock takes the message over within REPLY_TOKEN_FRESH (bot/delivery.py).
+CLAIMED_LEASE = timedelta(seconds=30)
+SEND_TIME_MAX = timedelta(seconds=15)
 # last_error of a message taken over from a dead sender: its earlier attempt
 # may have reached the platform (see bot/delivery.py for replies).
 UNSETTLED = "unsettled"
@@ -75,6 +84,92 @@ def enqueue(
     session.add(msg)
     session.flush()
     return msg
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message already leased for sending (the fields a sender reads)."""
+
+    id: int
+    channel: str
+    kind: str
+    recipient: str
+    payload: Any
+    retry_key: str
+    reply_token: str | None = None
+    resident_id: int | None = None
+    attempts: int = 1
+    created_at: datetime | None = None
+    last_error: str | None = None  # UNSETTLED: taken over from a sender that died
+    lease_until: datetime | None = None  # next_attempt_at as leased
+
+    def may_start(self, now: datetime) -> bool:
+        """A call started now ends before the lease does."""
+        return self.lease_until is None or now < self.lease_until - SEND_TIME_MAX
+
+
+def outgoing(msg: OutboxMessage) -> Outgoing:
+    return Outgoing(id=msg.id, channel=msg.channel, kind=msg.kind, recipient=msg.recipient,
+                    payload=msg.payload, retry_key=msg.retry_key, reply_token=msg.reply_token,
+                    resident_id=msg.resident_id, attempts=msg.attempts,
+                    created_at=msg.created_at, last_error=msg.last_error)  # fmt: skip
+
+
+def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[Outgoing]:
+    """Insert messages already leased for sending by the caller (one statement).
+
+    For the answers of a batch of events: the rows are committed with the
+    events, and whoever commits them sends them at once. Should that process
+    die first, the lease runs out and the clock sends them (``claim_due``).
+    Each row: channel, kind, recipient, payload, resident_id, reply_token, source.
+    """
+    if not rows:
+        return []
+    values = [
+        {
+            **row,
+            "retry_key": str(uuid.uuid4()),
+            "status": SENDING,
+            "attempts": 1,
+            "next_attempt_at": now + CLAIMED_LEASE,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    stmt = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    ids = session.scalars(stmt, values).all()
+    return [
+        Outgoing(id=i, channel=v["channel"], kind=v["kind"], recipient=v["recipient"],
+                 payload=v["payload"], retry_key=v["retry_key"],
+                 reply_token=v.get("reply_token"), resident_id=v.get("resident_id"),
+                 created_at=now, lease_until=v["next_attempt_at"])
+        for i, v in zip(ids, values, strict=True)
+    ]  # fmt: skip
+
+
+def renew_lease(session: Session, msg: Outgoing, now: datetime) -> Outgoing | None:
+    """Extend the lease of a message we still hold (nobody took it over); else None."""
+    until = now + CLAIMED_LEASE
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == msg.id,
+            OutboxMessage.status == SENDING,
+            OutboxMessage.next_attempt_at == msg.lease_until,
+        )
+        .values(next_attempt_at=until)
+    )
+    return replace(msg, lease_until=until) if result.rowcount == 1 else None
+
+
+def settle_sent(session: Session, ids: list[int], now: datetime) -> None:
+    """Messages delivered: one statement for all of them."""
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status=SENT, sent_at=now, last_error=None)
+        )
 
 
 def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] | None = None):

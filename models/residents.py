@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import Boolean, Integer, String, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -71,3 +72,48 @@ def get_or_create_resident(
         found = find_resident(session, kind, value, lock)
         assert found is not None
         return found
+
+
+def lock_residents(session: Session, kind: str, values: list[str]) -> dict[str, Resident]:
+    """Find or create the residents with these identifiers, each row locked until commit.
+
+    For a batch of events: one SELECT … FOR UPDATE, one INSERT … ON CONFLICT
+    DO NOTHING for the newcomers and one more SELECT for them. Rows are locked
+    and inserted in key order, so two batches sharing residents wait for each
+    other instead of deadlocking.
+    """
+    key_name = KEY_COLUMNS[kind]
+    column = getattr(Resident, key_name)
+    hashes = {value: crypto.lookup_hashes(value) for value in dict.fromkeys(values)}
+    by_hash: dict[str, Resident] = {}
+
+    def lock(keys: list[str]) -> None:
+        # The encrypted identifiers are decrypted only if a handler reads them.
+        query = (
+            select(Resident)
+            .options(defer(Resident.line_user_id), defer(Resident.phone),
+                     defer(Resident.display_name))
+            .where(column.in_(keys))
+            .order_by(column)
+            .with_for_update()
+        )  # fmt: skip
+        by_hash.update({getattr(r, key_name): r for r in session.scalars(query)})
+
+    lock([h for keys in hashes.values() for h in keys])
+    missing = sorted(
+        (keys[0], value) for value, keys in hashes.items() if not any(h in by_hash for h in keys)
+    )
+    if missing:
+        now = utcnow()
+        rows = [{key_name: key, VALUE_COLUMNS[kind]: value, "line_reachable": False,
+                 "created_at": now, "last_seen_at": now} for key, value in missing]  # fmt: skip
+        dialect = session.get_bind().dialect.name
+        make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if make is None:  # pragma: no cover - PostgreSQL and SQLite only
+            session.execute(insert(Resident), rows)
+        else:
+            session.execute(make(Resident).values(rows).on_conflict_do_nothing())
+        lock([key for key, _ in missing])
+    return {
+        value: next(by_hash[h] for h in keys if h in by_hash) for value, keys in hashes.items()
+    }

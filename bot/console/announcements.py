@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.console.blueprint import bp
 from bot.console.security import actor, require
-from bot.line.render import to_json, to_messages
+from bot.line.render import to_messages
 from handlers import announce_ops as ops
 from handlers import announce_render as rendering
 from models import announcements as an
@@ -112,7 +112,7 @@ def _page(announcement_id: int, problems: list[str] | None = None, status: int =
     with db.reader() as s:
         a = _get(s, announcement_id)
         event = get_event(s, a.event_id) if a.event_id else None
-        line = to_json(to_messages(rendering.replies(a, event)))
+        line = to_messages(rendering.replies(a, event))
         sms = rendering.sms_text(a, event)
         checked = ops.check(s, a, now, _quota) if a.status in (*an.EDITABLE, an.APPROVED) else None
         return render_template(

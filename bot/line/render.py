@@ -1,4 +1,9 @@
-"""Replies → LINE message objects (line-bot-sdk v3), within LINE's limits.
+"""Replies → LINE message objects (the JSON wire form), within LINE's limits.
+
+Plain dictionaries in the shape of the Messaging API reference (camelCase keys,
+absent fields left out), built directly: this runs for every answer, and the
+SDK's pydantic models cost more than the rest of the rendering. Their shape is
+checked against LINE's OpenAPI document in tests/channels/test_line_outbound.py.
 
 Limits (Messaging API reference): 5 messages per reply or push, 13 quick
 reply items, 20-character action labels, 5,000-character texts, 300-character
@@ -8,22 +13,7 @@ postback data, 12 bubbles per Flex carousel, 1,500-character altText.
 from __future__ import annotations
 
 import logging
-
-from linebot.v3.messaging import (
-    DatetimePickerAction,
-    FlexBox,
-    FlexBubble,
-    FlexButton,
-    FlexCarousel,
-    FlexMessage,
-    FlexText,
-    Message,
-    PostbackAction,
-    QuickReply,
-    QuickReplyItem,
-    TextMessage,
-    URIAction,
-)
+from typing import Any
 
 from handlers.contract import Choice, Reply
 
@@ -37,59 +27,66 @@ MAX_DATA = 300
 MAX_BUBBLES = 12
 MAX_ALT = 1500
 
+Message = dict[str, Any]
+
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def action_for(choice: Choice):
+def action_for(choice: Choice) -> dict[str, Any]:
     label = _clip(choice.label, MAX_LABEL)
     if choice.kind in ("date", "datetime", "time"):
-        params = {k: v for k, v in choice.params.items() if k in ("initial", "max", "min")}
-        return DatetimePickerAction(
-            label=label, data=choice.value[:MAX_DATA], mode=choice.kind, **params
-        )
+        action = {"type": "datetimepicker", "label": label, "data": choice.value[:MAX_DATA],
+                  "mode": choice.kind}  # fmt: skip
+        for key in ("initial", "max", "min"):
+            if choice.params.get(key) is not None:
+                action[key] = choice.params[key]
+        return action
     if choice.kind == "uri":
-        return URIAction(label=label, uri=choice.params["uri"])
-    return PostbackAction(
-        label=label, data=choice.value[:MAX_DATA], display_text=_clip(choice.label, 300)
-    )
+        return {"type": "uri", "label": label, "uri": choice.params["uri"]}
+    return {"type": "postback", "label": label, "data": choice.value[:MAX_DATA],
+            "displayText": _clip(choice.label, 300)}  # fmt: skip
 
 
-def quick_reply(choices: list[Choice]) -> QuickReply | None:
+def quick_reply(choices: list[Choice]) -> dict[str, Any] | None:
     if not choices:
         return None
     if len(choices) > MAX_QUICK_REPLIES:
         log.warning("quick reply cut from %d to %d items", len(choices), MAX_QUICK_REPLIES)
-    return QuickReply(
-        items=[QuickReplyItem(action=action_for(c)) for c in choices[:MAX_QUICK_REPLIES]]
-    )
+    return {"items": [{"type": "action", "action": action_for(c)}
+                      for c in choices[:MAX_QUICK_REPLIES]]}  # fmt: skip
 
 
-def _bubble(card: dict) -> FlexBubble:
-    body = [FlexText(text=_clip(card["title"], 200), weight="bold", size="md", wrap=True)]
-    body += [FlexText(text=_clip(line, 200), size="sm", wrap=True) for line in card.get("lines", [])]
-    footer = None
+def _text(text: str, size: str, bold: bool = False) -> dict[str, Any]:
+    part = {"type": "text", "text": _clip(text, 200), "size": size, "wrap": True}
+    if bold:
+        part["weight"] = "bold"
+    return part
+
+
+def _bubble(card: dict) -> dict[str, Any]:
+    body = [_text(card["title"], "md", bold=True)]
+    body += [_text(line, "sm") for line in card.get("lines", [])]
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    }
     if card.get("choices"):
-        footer = FlexBox(
-            layout="vertical",
-            spacing="sm",
-            contents=[
-                FlexButton(action=action_for(c), style="primary", height="sm")
-                for c in card["choices"][:3]
-            ],
-        )
-    return FlexBubble(
-        body=FlexBox(layout="vertical", spacing="sm", contents=body), footer=footer
-    )
+        buttons = [{"type": "button", "action": action_for(c), "style": "primary", "height": "sm"}
+                   for c in card["choices"][:3]]  # fmt: skip
+        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm",
+                            "contents": buttons}  # fmt: skip
+    return bubble
 
 
-def _cards(reply: Reply, text: str) -> FlexMessage:
+def _cards(reply: Reply, text: str) -> Message:
     cards = reply.payload["cards"][:MAX_BUBBLES]
-    return FlexMessage(
-        alt_text=_clip(reply.payload.get("alt") or text or "-", MAX_ALT),
-        contents=FlexCarousel(contents=[_bubble(c) for c in cards]),
-    )
+    return {
+        "type": "flex",
+        "altText": _clip(reply.payload.get("alt") or text or "-", MAX_ALT),
+        "contents": {"type": "carousel", "contents": [_bubble(c) for c in cards]},
+    }
 
 
 def to_messages(replies: list[Reply]) -> list[Message]:
@@ -116,18 +113,11 @@ def to_messages(replies: list[Reply]) -> list[Message]:
     choices = next((r.choices for r in reversed(replies) if r.choices), [])
     messages: list[Message] = []
     for index, (text, reply) in enumerate(parts):
-        last = index == len(parts) - 1
-        qr = quick_reply(choices) if last else None
-        if text == "cards":
-            msg = _cards(reply, reply.text())
+        msg = _cards(reply, reply.text()) if text == "cards" else {
+            "type": "text", "text": _clip(text, MAX_TEXT)}  # fmt: skip
+        if index == len(parts) - 1:
+            qr = quick_reply(choices)
             if qr:
-                msg.quick_reply = qr
-        else:
-            msg = TextMessage(text=_clip(text, MAX_TEXT), quick_reply=qr)
+                msg["quickReply"] = qr
         messages.append(msg)
     return messages
-
-
-def to_json(messages: list[Message]) -> list[dict]:
-    """The wire form, as stored in the outbox."""
-    return [m.to_dict() for m in messages]

@@ -1,4 +1,8 @@
-"""POST /line/webhook: verify, record, hand off, answer at once."""
+"""POST /line/webhook: verify, record, hand off, answer at once.
+
+Recording is one INSERT, shared with the requests arriving at the same moment
+(bot/line/recording.py); bot/pipeline.py processes the new events.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,6 @@ from linebot.v3.webhook import SignatureValidator
 
 from bot.line.events import record_row
 from bot.line.validate import BadBody, parse_body
-from models.db import db
-from models.inbound import record_events
 
 log = logging.getLogger(__name__)
 bp = Blueprint("line", __name__)
@@ -38,8 +40,7 @@ def webhook():
         log.warning("line webhook: rejected, %s (%d bytes)", exc, len(body))
         return _error(400, f"malformed body: {exc}")
     if events:
-        with db.unit_of_work() as s:
-            new_ids = record_events(s, [record_row(e) for e in events])
-            s.commit()
+        # Committed (with other requests' events: bot/line/recording.py) before the 200.
+        new_ids = current_app.extensions["recorder"].record([record_row(e) for e in events])
         current_app.extensions["event_processor"].submit(new_ids)
     return jsonify({"ok": True})

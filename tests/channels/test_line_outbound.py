@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.line.render import to_json, to_messages
+from bot.line.render import to_messages
 from bot.sandbox.line_spec import LineSpec
 from handlers.contract import Choice, Reply
 from handlers.notify import notify
@@ -29,7 +29,7 @@ def _valid_push(messages) -> list:
 def test_renderer_keeps_within_lines_limits():
     many = [Choice(f"とても長いボタンのラベルです番号{i}", f"v:{i}") for i in range(20)]
     replies = [Reply("menu/main") for _ in range(7)] + [Reply("menu/main", choices=many)]
-    messages = to_json(to_messages(replies))
+    messages = to_messages(replies)
     assert len(messages) <= 5
     items = messages[-1]["quickReply"]["items"]
     assert len(items) == 13
@@ -46,7 +46,7 @@ def test_cards_and_date_pickers_render_to_valid_flex_and_actions():
     reply = Reply("menu/main", payload={"type": "cards", "alt": "会場の一覧", "cards": cards},
                   choices=[Choice("日付をえらぶ", "date:x", kind="date",
                                   params={"min": "2026-12-01", "max": "2027-03-31"})])
-    messages = to_json(to_messages([reply]))
+    messages = to_messages([reply])
     assert messages[0]["type"] == "flex" and len(messages[0]["contents"]["contents"]) == 12
     assert messages[-1]["quickReply"]["items"][0]["action"]["type"] == "datetimepicker"
     assert _valid_push(messages) == []

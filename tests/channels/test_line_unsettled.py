@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.line.render import to_json, to_messages
+from bot.line.render import to_messages
 from handlers.contract import Reply
 from models.base import utcnow
 from models.db import db
@@ -23,7 +23,7 @@ def left_sending(live, user_id: str, send_first: bool, token: str | None = None)
         resident = get_or_create_resident(s, "line", user_id)
         msg = enqueue(
             s, channel="line", kind="reply", recipient=user_id, reply_token=token,
-            payload=to_json(to_messages([Reply("menu/main")])), resident_id=resident.id,
+            payload=to_messages([Reply("menu/main")]), resident_id=resident.id,
         )  # fmt: skip
         s.commit()
         msg_id = msg.id

@@ -111,7 +111,8 @@ def test_after_kill_9_of_a_worker_every_acknowledged_event_is_answered_once(pg_u
         "DATA_ENCRYPTION_KEY": TEST_KEY,
         "PORT": str(_free_port()),
         "WEB_CONCURRENCY": "2",
-        # One processing thread per worker, so a worker always has a queue to lose.
+        # One sending thread per worker (events are batched by one thread anyway), so a
+        # killed worker always leaves events or answers behind.
         "EVENT_WORKERS": "1",
         "GUNICORN_CMD_ARGS": f"--pid {tmp_path / 'web.pid'}",
     }

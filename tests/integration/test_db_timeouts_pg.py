@@ -74,12 +74,12 @@ def test_a_webhook_behind_a_stuck_lock_answers_503_quickly_and_loses_nothing(
 
 
 def test_a_staff_api_request_behind_a_stuck_lock_answers_503_not_500(pg_app, pg_url):
-    from tests.api_helpers import AUTH, TOKEN
+    from tests.api_helpers import bearer, token
 
-    pg_app.config["STAFF_API_TOKENS"] = TOKEN
+    auth = bearer(token("read_schedule"))
     holder = stuck_lock(pg_url, "bookings")
     try:
-        resp = pg_app.test_client().get("/api/v1/bookings", headers=AUTH)
+        resp = pg_app.test_client().get("/api/v1/bookings", headers=auth)
     finally:
         release(holder)
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "1"

@@ -1,0 +1,1 @@
+"""Parts of ``bench/webhook.py``: LINE stand-in, load, the two reference bots, processes."""
