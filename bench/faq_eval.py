@@ -1,5 +1,7 @@
-"""Evaluate the FAQ engine on a labelled JSONL file.
+"""Evaluate the FAQ engine on a labelled JSONL file, or by the issue-15 protocol.
 
+    .venv/bin/python bench/faq_eval.py --protocol          # in-distribution, LOSO, untouched, memory
+    .venv/bin/python bench/faq_eval.py --protocol --no-loso
     .venv/bin/python bench/faq_eval.py tests/data/faq_holdout.jsonl
     .venv/bin/python bench/faq_eval.py FILE --in-process      # import the engine
     .venv/bin/python bench/faq_eval.py FILE --cmd "flask --app bot faq predict"
@@ -8,6 +10,12 @@ Each input line is {"q": ..., "topic": <id or "out_of_scope">}. By default the
 questions go through ``flask --app bot faq predict`` in one subprocess; the
 latency reported is the engine's own per-question time (the "ms" field of
 the predict output, measured around ``predict``), not process start-up.
+
+``--protocol`` prints (docs/faq.md, "Measuring"): the shipped engine on every
+source it was trained on (in-distribution: optimistic), leave-one-source-out
+(each source group scored by a classifier trained without it), the untouched
+set (tests/data/faq_untouched: never tuned on), p99 latency and the memory of
+the loaded engine (RSS delta, anonymous and file-backed apart).
 
 Printed: top-1 (the answered topic equals the label), top-1 of the ranking
 (whether or not it would answer), top-3, answer rate, out-of-scope rejection,
@@ -103,15 +111,88 @@ def report(name: str, m: dict[str, float]) -> str:
     )
 
 
+def rss_kb() -> dict[str, int]:
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                out[key] = int(rest.split()[0])
+    return out
+
+
+def by_lang(rows: list[dict], preds: list[dict]) -> str:
+    en = [(r, p) for r, p in zip(rows, preds, strict=True) if r.get("lang") == "en"]
+    if not en:
+        return ""
+    ins = [(r, p) for r, p in en if r["topic"] != OOS]
+    oos = [(r, p) for r, p in en if r["topic"] == OOS]
+    right = sum(p.get("topic") == r["topic"] for r, p in ins)
+    rej = sum(p.get("topic") is None for _, p in oos)
+    return (f"  English: in-scope {right}/{len(ins)} answered right, "
+            f"out-of-scope {rej}/{len(oos)} rejected")
+
+
+def protocol(args) -> int:
+    """In-distribution, leave-one-source-out, untouched set, latency, memory."""
+    import gc
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    before = rss_kb()
+    from handlers.faq.engine import get_engine
+
+    engine = get_engine()
+    engine.predict("マイナンバーカードの暗証番号を忘れました")
+    gc.collect()
+    after = rss_kb()
+    delta = {k: (after[k] - before.get(k, 0)) / 1024 for k in after}
+    from faq_sources import Featurizer, loso, source_items
+    from faq_train_classifier import score
+
+    items = source_items()
+    rows = [{"q": it.q, "topic": it.topic} for it in items]
+    preds = predict_in_process([r["q"] for r in rows])
+    print(report("in-distribution (every source, shipped engine: tuned and trained on)",
+                 summarize(rows, preds)))
+    if not args.no_loso:
+        feat = Featurizer(engine)
+        held = loso(feat, engine.knowledge, log=lambda *_: None)
+        pooled = []
+        for g, pairs in sorted(held.items()):
+            m = score(engine, feat, pairs, engine.settings)
+            pooled += pairs
+            print(f"  LOSO {g:<22} in {m['n_in']:>3} top-1 {m['top1']:.1%} top-3 {m['top3']:.1%}"
+                  f"  oos {m['n_oos']:>2} rejected {m['oos_rejected']:.1%}")
+        m = score(engine, feat, pooled, engine.settings)
+        print(f"leave-one-source-out (pooled, {m['n_in']} in / {m['n_oos']} out): "
+              f"top-1 {m['top1']:.1%}  top-3 {m['top3']:.1%}  OOS rejected {m['oos_rejected']:.1%}")
+    path = ROOT / "tests" / "data" / "faq_untouched" / "questions.jsonl"
+    rows = load(str(path))
+    preds = predict_in_process([r["q"] for r in rows])
+    preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
+    print(report("UNTOUCHED set (never tuned on)", summarize(rows, preds)))
+    print(by_lang(rows, preds))
+    print(f"memory of the loaded engine (RSS delta): {delta['VmRSS']:.1f} MB "
+          f"(anonymous {delta.get('RssAnon', 0):.1f} MB, file-backed/mmap "
+          f"{delta.get('RssFile', 0):.1f} MB: pages of the mmap'd Sudachi dictionary "
+          f"actually touched; the whole dictionary file is not resident)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("files", nargs="+", help="JSONL with q and topic")
+    ap.add_argument("files", nargs="*", help="JSONL with q and topic")
+    ap.add_argument("--protocol", action="store_true",
+                    help="in-distribution + leave-one-source-out + untouched set + memory")
+    ap.add_argument("--no-loso", action="store_true", help="with --protocol: skip LOSO")
     ap.add_argument("--cmd", default=f"{shlex.quote(sys.executable)} -m flask --app bot faq predict",
                     help="predict command (reads JSONL on stdin)")
     ap.add_argument("--in-process", action="store_true", help="import the engine instead")
     ap.add_argument("--errors", action="store_true", help="list every miss")
     ap.add_argument("--json", action="store_true", help="print metrics as JSON")
     args = ap.parse_args(argv)
+    if args.protocol:
+        return protocol(args)
     for path in args.files:
         rows = load(path)
         questions = [r["q"] for r in rows]
@@ -122,10 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         if len(preds) != len(rows):
             sys.exit(f"{path}: {len(rows)} questions but {len(preds)} predictions")
         metrics = summarize(rows, preds)
+        lang_line = by_lang(rows, preds)
         if args.json:
             print(json.dumps({"file": path, **metrics, "wall_s": round(wall, 2)}))
         else:
             print(report(path, metrics) + f"  (wall {wall:.1f} s)")
+            if lang_line:
+                print(lang_line)
         if args.errors:
             for r, p in zip(rows, preds, strict=True):
                 if p.get("topic") != (None if r["topic"] == OOS else r["topic"]):
