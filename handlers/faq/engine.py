@@ -27,18 +27,23 @@ suggested.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
+import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from handlers.faq import classifier as clf
+from handlers.faq import concepts as cpt
 from handlers.faq import knowledge as kb
 from handlers.faq import language as lang
 from handlers.faq import rerank
+from handlers.faq.english import is_english, to_japanese
 from handlers.faq.normalize import fold_reading, fold_surface, normalize_text
 from handlers.faq.scope import ScopeTerms
 from handlers.faq.tokenize import tokenize
@@ -54,6 +59,12 @@ class Prediction:
     top3: tuple[str, ...]  # best candidates (ids), best first
     score: float  # calibrated confidence 0..1 of top1
     band: str  # "answer" | "suggest" | "unknown"
+    # a second topic the question also touches (offered as a "related" button)
+    related: tuple[str, ...] = ()
+    # for an unanswered question: which referral (other_service, others_data,
+    # status_lookup, chitchat, scam), see templates/messages/faq/referral/
+    referral: str | None = None
+    english: bool = False  # asked in English (answered in Japanese with a note)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,14 @@ class Settings:
     answer_at: float
     suggest_at: float
     coef_other_service: float = 0.0
+    # Issue 15: the retrieval scores (softmax at `temperature`) mixed with the
+    # cross-topic classifier's probabilities; `mix_classifier` 0 = retrieval only.
+    mix_classifier: float = 0.0
+    temperature: float = 0.1
+    combined_answer_at: float = 0.5
+    combined_suggest_at: float = 0.2
+    related_at: float = 0.25
+    staff_match_at: float = 0.8
     # A question naming another service and no card term is at most suggested,
     # never answered outright (in the dev files such questions are all out of scope).
     gate_other_service: bool = False
@@ -132,9 +151,19 @@ class FaqEngine:
     """Built once per process from the knowledge base; ``predict`` is pure and fast."""
 
     def __init__(self, knowledge: kb.Knowledge, settings: Settings,
-                 reranker: rerank.Reranker | None | bool = True) -> None:
+                 reranker: rerank.Reranker | None | bool = True,
+                 classifier: clf.Classifier | None | bool = True,
+                 extra_examples: tuple[tuple[str, str], ...] = ()) -> None:
+        self.base_knowledge = knowledge
+        self.staff_examples = tuple(extra_examples)
+        if extra_examples:  # staff assignments (question, topic): more examples
+            knowledge = kb.with_examples(knowledge, extra_examples)
         self.knowledge = knowledge
         self.settings = settings
+        if classifier is True:
+            classifier = clf.load_fresh()
+        self.classifier: clf.Classifier | None = classifier or None
+        self.concepts = cpt.load()
         if reranker is True:  # the trained one, if it was trained on this knowledge base
             model = rerank.Reranker.load()
             fresh = model is not None and model.trained_on == rerank.data_hash(
@@ -154,6 +183,12 @@ class FaqEngine:
         self._idf = self._fit_idf(raw_docs)
         docs = [self._vector(d) for d in raw_docs]
         self._docs = docs
+        # Staff assignments: a question close to one of them gets its topic
+        # (the classifier has not seen them; `staff_match_at` in calibration.yaml).
+        staff = {(kb_q, t) for kb_q, t in self.staff_examples}
+        self._staff_docs = [
+            (topic, self._vector(features(views(q)))) for q, topic in sorted(staff)
+        ]
         self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, vec in enumerate(docs):
             for key, val in vec.items():
@@ -363,8 +398,89 @@ class FaqEngine:
              + st.coef_other_service * float(other_service) + st.intercept)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def predict(self, text: str) -> Prediction:
+    def classifier_features(self, v: Views) -> dict[str, float]:
+        return clf.featurize(v.surface, v.words, self.concepts.find(v.surface, v.reading))
+
+    def match_text(self, text: str) -> tuple[str, bool]:
+        """The text to match (an English question rewritten to Japanese) and is-English."""
         text = text or ""
+        if is_english(text):
+            return to_japanese(text, self.concepts), True
+        return text, False
+
+    def staff_match(self, v: Views, at: float) -> str | None:
+        """The topic of the staff-assigned example most like ``v``, if similar enough."""
+        if not self._staff_docs:
+            return None
+        q = self._vector(features(v))
+        best, topic = 0.0, None
+        total = sum(self.settings.weights.values())
+        for label, doc in self._staff_docs:
+            sim = sum(x * doc.get(k, 0.0) for k, x in q.items()) / total
+            if sim > best:
+                best, topic = sim, label
+        return topic if best >= at else None
+
+    def classifier_proba(self, v: Views) -> dict[str, float] | None:
+        if self.classifier is None or self.settings.mix_classifier <= 0:
+            return None
+        return self.classifier.proba(self.classifier_features(v))
+
+    @staticmethod
+    def mix(scores: dict[str, float], proba: dict[str, float] | None,
+            st: Settings) -> dict[str, float]:
+        """Softmax of the retrieval scores mixed with the classifier's probabilities."""
+        top = max(scores.values()) if scores else 0.0
+        exp = {t: math.exp((x - top) / st.temperature) for t, x in scores.items()}
+        total = sum(exp.values()) or 1.0
+        p = {t: x / total for t, x in exp.items()}
+        if proba is None:
+            return p
+        a = st.mix_classifier
+        return {t: (1 - a) * p.get(t, 0.0) + a * proba.get(t, 0.0) for t in p}
+
+    def predict(self, text: str) -> Prediction:
+        text, english = self.match_text(text)
+        if not text.strip():
+            return Prediction(None, (), 0.0, UNKNOWN, english=english)
+        if self.classifier is None or self.settings.mix_classifier <= 0:
+            return _with(self._predict_retrieval(text), english=english)
+        v = views(text)
+        scores = self._raw_scores(text, v)
+        return self.decide(text, v, scores, self.classifier_proba(v), english)
+
+    def decide(self, text: str, v: Views, scores: dict[str, float],
+               proba: dict[str, float] | None, english: bool = False,
+               settings: Settings | None = None) -> Prediction:
+        """Answer, suggest or refer, from the retrieval scores and the classifier."""
+        st = settings or self.settings
+        probs = self.mix(scores, proba, st)
+        staff = self.staff_match(v, st.staff_match_at)
+        if staff is not None:  # staff said what this question is about
+            probs[staff] = probs.get(staff, 0.0) + 1.0
+            total = sum(probs.values())
+            probs = {t: x / total for t, x in probs.items()}
+        other = self._scope.other_service(v.surface, v.reading)
+        referral = self.concepts.referral(self.concepts.find(v.surface, v.reading))
+        if referral is None and other:
+            referral = "other_service"
+        if referral is None and _LOOKUP_DIGITS.search(unicodedata.normalize("NFKC", text)):
+            referral = "status_lookup"
+        oos = probs.pop(kb.OUT_OF_SCOPE, 0.0)
+        ranked = sorted(probs, key=lambda t: probs[t], reverse=True)
+        top3 = tuple(ranked[:3])
+        best = probs[ranked[0]]
+        conf = round(best, 4)
+        gated = (other and st.gate_other_service) or referral is not None
+        if best >= st.combined_answer_at and best > oos and not gated:
+            second = ranked[1]
+            related = (second,) if probs[second] >= st.related_at else ()
+            return Prediction(ranked[0], top3, conf, ANSWER, related, None, english)
+        if best >= st.combined_suggest_at and best > oos and referral is None:
+            return Prediction(None, top3, conf, SUGGEST, english=english)
+        return Prediction(None, top3, conf, UNKNOWN, referral=referral, english=english)
+
+    def _predict_retrieval(self, text: str) -> Prediction:
         v = views(text)
         scores = self._raw_scores(text, v)
         oos = scores.pop(kb.OUT_OF_SCOPE, 0.0)
@@ -395,12 +511,31 @@ class FaqEngine:
         return list(self._titles)
 
 
+def _with(pred: Prediction, **changes) -> Prediction:
+    return replace(pred, **changes)
+
+
+# an application ID / reception number typed in: a request to look one up
+_LOOKUP_DIGITS = re.compile(r"[0-9]{6,}")  # after NFKC: full-width digits too
+
 _build_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def _cached_engine() -> FaqEngine:
-    return FaqEngine(kb.load(), Settings.load())
+    return FaqEngine(kb.load(), Settings.load(), extra_examples=_staff_examples())
+
+
+def _staff_examples() -> tuple[tuple[str, str], ...]:
+    """Questions staff assigned to a topic on the review page (read at start)."""
+    try:
+        from models.faq_review import assigned_examples
+    except ImportError:  # pragma: no cover - the engine without the app
+        return ()
+    try:
+        return tuple(assigned_examples())
+    except Exception:  # noqa: BLE001 - no database (CLI, bench): the shipped data only
+        return ()
 
 
 def get_engine() -> FaqEngine:

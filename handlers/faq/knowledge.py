@@ -21,7 +21,7 @@ template); nothing else changes. ``KNOWLEDGE_FILE`` may point at another file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +58,22 @@ class Knowledge:
 
     def ids(self) -> list[str]:
         return [t.id for t in self.topics]
+
+
+def with_examples(knowledge: Knowledge, extra: tuple[tuple[str, str], ...]) -> Knowledge:
+    """The knowledge base plus (question, topic) examples (staff assignments).
+
+    A topic id that is not in the knowledge base is skipped; ``out_of_scope``
+    adds an out-of-scope example.
+    """
+    by_topic: dict[str, list[str]] = {}
+    for question, topic in extra:
+        by_topic.setdefault(topic, []).append(question)
+    topics = tuple(
+        replace(t, examples=t.examples + tuple(by_topic.get(t.id, ()))) for t in knowledge.topics
+    )
+    oos = knowledge.out_of_scope + tuple(by_topic.get(OUT_OF_SCOPE, ()))
+    return replace(knowledge, topics=topics, out_of_scope=oos)
 
 
 def knowledge_path() -> Path:

@@ -1,0 +1,89 @@
+"""Concept groups (``data/concepts.yaml``): wording-independent signals.
+
+A concept is a set of spellings that mean one thing to the FAQ (the child
+concept: the words for a child, a son, under-15s, a legal representative ...). ``Concepts.find`` names the concepts a question
+holds (on the folded surface and, for spellings of 3+ kana, on the reading);
+the classifier uses them as features, the English layer rewrites an English
+question to the canonical Japanese spelling of its concepts, and an
+out-of-scope concept picks the referral an unanswered question gets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    ja: tuple[str, ...]
+    en: tuple[str, ...]
+    referral: str | None = None
+
+
+class Concepts:
+    def __init__(self, concepts: list[Concept]) -> None:
+        from handlers.faq.engine import views  # built lazily: views needs the tokenizer
+
+        self.items = concepts
+        self._ja: list[tuple[str, str, str]] = []  # (concept, folded surface, reading)
+        for c in concepts:
+            for term in c.ja:
+                v = views(term)
+                if v.surface:
+                    self._ja.append((c.id, v.surface, v.reading if len(v.reading) >= 4 else ""))
+        self._en: list[tuple[str, re.Pattern[str]]] = [
+            (c.id, re.compile(r"(?<![a-z])" + re.escape(term) + r"(?![a-z])"))
+            for c in concepts for term in c.en
+        ]
+        self.by_id = {c.id: c for c in concepts}
+
+    def find(self, surface: str, reading: str) -> set[str]:
+        return {cid for cid, s, r in self._ja if s in surface or (r and r in reading)}
+
+    def find_english(self, text: str) -> list[str]:
+        """Concept ids an English text holds, in order of first appearance."""
+        low = text.lower()
+        hits: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for cid, pattern in self._en:
+            m = pattern.search(low)
+            if m and cid not in seen:
+                seen.add(cid)
+                hits.append((m.start(), cid))
+        return [cid for _, cid in sorted(hits)]
+
+    def referral(self, found: set[str]) -> str | None:
+        for c in self.items:
+            if c.referral and c.id in found:
+                return c.referral
+        return None
+
+
+def parse(raw: dict) -> list[Concept]:
+    out = []
+    for cid, entry in (raw.get("concepts") or {}).items():
+        out.append(Concept(
+            id=str(cid),
+            ja=tuple(str(t) for t in entry.get("ja") or ()),
+            en=tuple(str(t).lower() for t in entry.get("en") or ()),
+            referral=entry.get("referral"),
+        ))
+    return out
+
+
+def concepts_path() -> Path:
+    return DATA / "concepts.yaml"
+
+
+@lru_cache(maxsize=1)
+def load() -> Concepts:
+    with open(concepts_path(), encoding="utf-8") as fh:
+        return Concepts(parse(yaml.safe_load(fh)))
