@@ -27,6 +27,9 @@ _NEXT_STEPS = Path(__file__).parent / "data" / "faq_next_steps.yaml"
 # the same short messages again and again, and the engine is deterministic.
 # Digests, not texts, are kept, so the cache holds nothing a resident wrote.
 PREDICTION_CACHE = 4096
+# Unanswered questions that get a referral instead of "I don't know"
+# (templates/messages/faq/referral/<name>.txt; handlers.faq.engine.Prediction.referral).
+REFERRALS = ("other_service", "others_data", "status_lookup", "chitchat", "scam")
 
 
 def _engine():
@@ -81,11 +84,16 @@ _NEXT_LABELS = {
 }
 
 
-def answer_reply(topic: str) -> Reply:
+def answer_reply(topic: str, related: tuple[str, ...] = ()) -> Reply:
+    """The answer; a second topic the question also touched becomes a "related" button."""
     choices: list[Choice] = []
     next_value = _next_steps().get(topic)
     if next_value in _NEXT_LABELS:
         choices.append(Choice(label(_NEXT_LABELS[next_value]), next_value))
+    for other in related[:1]:
+        if other != topic:
+            choices.append(Choice(label("faq_related", title=_engine().title(other)),
+                                  f"faq:{other}"))
     choices += [
         Choice(label("faq_more"), "menu:faq"),
         Choice(label("menu"), "g:menu"),
@@ -118,7 +126,9 @@ def answer_top_level(turn: Turn, text: str) -> None:
     engine = _engine()
     prediction = predict(text)
     if prediction.band == "answer" and prediction.topic:
-        turn.add(answer_reply(prediction.topic))
+        turn.add(answer_reply(prediction.topic, prediction.related))
+        if prediction.english:
+            turn.add(Reply("faq/english_note", {}))
         return
     record_faq_miss(
         turn.session, question_redacted=text, prediction=prediction, channel=turn.inbound.channel
@@ -127,6 +137,10 @@ def answer_top_level(turn: Turn, text: str) -> None:
         choices = [Choice(engine.title(t), f"faq:{t}") for t in prediction.top3[:3]]
         choices.append(Choice(label("none_of_these"), "g:person"))
         turn.add(Reply("faq/suggest", {"titles": [c.label for c in choices[:-1]]}, choices))
+        return
+    referral = getattr(prediction, "referral", None)
+    if referral in REFERRALS:  # another service, someone else's data, a status by ID ...
+        turn.add(menu.main_menu(f"faq/referral/{referral}"))
         return
     turn.add(menu.main_menu("faq/unknown"))
 
