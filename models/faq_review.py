@@ -33,6 +33,11 @@ class FaqReviewItem(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     band: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=NEW, index=True)
+    # Issue 15: staff assigned the question to a topic (or "out_of_scope"); it is
+    # an example of that topic from the engine's next build on.
+    assigned_topic: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     @property
     def top3_ids(self) -> list[str]:
@@ -76,3 +81,32 @@ def set_status(session: Session, item: FaqReviewItem, status: str) -> None:
     if status not in STATUSES:
         raise ValueError(f"unknown review status {status!r}; known: {STATUSES}")
     item.status = status
+
+
+def assign_topic(session: Session, item: FaqReviewItem, topic: str, by: str) -> None:
+    """Make the question an example of ``topic`` (from the engine's next build on)."""
+    item.assigned_topic = topic
+    item.assigned_at = utcnow()
+    item.assigned_by = by[:80]
+    item.status = ADDED
+
+
+def assigned_pairs(session: Session) -> list[tuple[str, str]]:
+    """(question, topic) of every assigned question, oldest first."""
+    rows = session.execute(
+        select(FaqReviewItem.question, FaqReviewItem.assigned_topic)
+        .where(FaqReviewItem.assigned_topic.is_not(None))
+        .order_by(FaqReviewItem.id)
+    ).all()
+    return [(q, t) for q, t in rows if q and t]
+
+
+def assigned_examples() -> list[tuple[str, str]]:
+    """The assigned questions, read from the bound database (engine build).
+
+    Raises when no database is bound; the engine then builds from the shipped data only.
+    """
+    from models.db import db
+
+    with db.reader() as s:
+        return assigned_pairs(s)

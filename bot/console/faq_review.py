@@ -48,6 +48,7 @@ def faq_review():
         page = render_template(
             "console/faq_review.html", items=items, titles=_titles(items),
             status=status or "all", statuses=fr.STATUSES, counts=fr.counts_by_status(s),
+            topics=_topic_choices(), topic_titles=dict(_topic_choices()),
         )  # fmt: skip
         s.commit()
     return page
@@ -68,6 +69,54 @@ def faq_review_mark(item_id: int):
         s.commit()
     flash("review_marked")
     return redirect(url_for("console.faq_review", status=request.args.get("back", fr.NEW)))
+
+
+def _topic_choices() -> list[tuple[str, str]]:
+    from handlers.faq.engine import get_engine
+
+    engine = get_engine()
+    return [(t, engine.title(t)) for t in engine.topic_ids()]
+
+
+@bp.route("/faq-review/<int:item_id>/assign", methods=["POST"])
+@require(REPLY)
+def faq_review_assign(item_id: int):
+    """Assign a kept question to a topic: first show what it changes, then save.
+
+    ``step=check`` runs the evaluation questions with and without the new
+    example and shows those that flip; ``step=save`` stores the assignment
+    (an example of the topic from the engine's next start).
+    """
+    from handlers.faq import guard
+    from handlers.faq.engine import get_engine
+    from handlers.faq.knowledge import OUT_OF_SCOPE
+
+    topic = request.form.get("topic", "")
+    step = request.form.get("step", "check")
+    engine = get_engine()
+    if topic not in {*engine.topic_ids(), OUT_OF_SCOPE} or step not in ("check", "save"):
+        abort(400, "topic")
+    with db.unit_of_work() as s:
+        item = s.get(fr.FaqReviewItem, item_id)
+        if item is None:
+            abort(404)
+        if step == "save":
+            fr.assign_topic(s, item, topic, actor())
+            audit(s, actor(), "update", f"faq_review:{item_id}", f"assigned={topic}")
+            s.commit()
+            flash("review_assigned")
+            return redirect(url_for("console.faq_review", status=request.args.get("back", fr.NEW)))
+        question = item.question
+        audit(s, actor(), "view", f"faq_review:{item_id}", f"check={topic}")
+        s.commit()
+    flips = guard.flips(engine, ((question, topic),))
+    titles = dict(_topic_choices())
+    return render_template(
+        "console/faq_review_assign.html", item_id=item_id, question=question, topic=topic,
+        titles=titles, flips=flips, n_checked=len(guard.guard_rows()),
+        broken=sum(f.kind == "broken" for f in flips),
+        fixed=sum(f.kind == "fixed" for f in flips), back=request.args.get("back", fr.NEW),
+    )
 
 
 @bp.route("/faq-review.jsonl")

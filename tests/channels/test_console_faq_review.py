@@ -106,3 +106,72 @@ def test_a_city_official_cannot_read_residents_questions(client):
 def test_a_mark_without_the_csrf_token_is_refused(worker):
     item = keep("質問です")
     assert worker.post(f"/console/faq-review/{item}", data={"status": "added"}).status_code == 400
+
+
+# --- issue 15: assign a question to a topic, with the guard ---------------------------
+GUARD_ROWS = (("マイナンバーカードの手数料はいくらですか", "fees"),
+              ("暗証番号を忘れました", "pin_forgot_lock"))
+
+
+@pytest.fixture
+def small_guard(monkeypatch):
+    from handlers.faq import guard
+
+    monkeypatch.setattr(guard, "guard_rows", lambda: GUARD_ROWS)
+
+
+def test_assigning_shows_the_flips_first_then_saves_and_is_audited(worker, small_guard):
+    item = keep("赤い封筒のはがきが届いたけど何？", top3=("kofu_tsuchisho",))
+    page = worker.get("/console/faq-review").get_data(as_text=True)
+    assert "トピックに割り当てる" in page and "影響を確かめる" in page
+    resp = post(worker, f"/console/faq-review/{item}/assign",
+                {"topic": "kofu_tsuchisho", "step": "check"}, page="/console/faq-review")
+    check = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "割り当ての確認" in check and "評価用の質問 2 件" in check
+    assert "答えが変わる評価用の質問はありません。" in check
+    with db.reader() as s:
+        assert s.get(fr.FaqReviewItem, item).assigned_topic is None  # nothing saved yet
+    resp = post(worker, f"/console/faq-review/{item}/assign",
+                {"topic": "kofu_tsuchisho", "step": "save"}, page="/console/faq-review")
+    assert resp.status_code == 302
+    with db.reader() as s:
+        saved = s.get(fr.FaqReviewItem, item)
+        assert saved.assigned_topic == "kofu_tsuchisho" and saved.status == "added"
+        assert saved.assigned_by == "staff:worker1"
+        assert fr.assigned_pairs(s) == [("赤い封筒のはがきが届いたけど何？", "kofu_tsuchisho")]
+    assert audits(f"faq_review:{item}") == [("view", "check=kofu_tsuchisho"),
+                                            ("update", "assigned=kofu_tsuchisho")]
+
+
+def test_the_guard_warns_when_an_assignment_breaks_a_right_answer(worker, monkeypatch):
+    from handlers.faq import guard
+
+    monkeypatch.setattr(guard, "guard_rows", lambda: GUARD_ROWS)
+    item = keep("暗証番号を忘れました", top3=("pin_forgot_lock",))
+    resp = post(worker, f"/console/faq-review/{item}/assign",
+                {"topic": "fees", "step": "check"}, page="/console/faq-review")
+    page = resp.get_data(as_text=True)
+    assert "正解だった質問 1 件の答えが変わります" in page
+    assert "暗証番号を忘れました" in page
+
+
+def test_assigned_questions_are_examples_at_the_next_build(app):
+    from handlers.faq import engine as eng
+
+    item = keep("ぴよぴよ手帳でカードは作れますか")
+    with db.unit_of_work() as s:
+        fr.assign_topic(s, s.get(fr.FaqReviewItem, item), "id_documents", "tester")
+        s.commit()
+    assert ("ぴよぴよ手帳でカードは作れますか", "id_documents") in eng._staff_examples()
+
+
+def test_an_unknown_topic_or_step_is_refused(worker):
+    item = keep("質問です")
+    for data in ({"topic": "no_such_topic", "step": "check"},
+                 {"topic": "fees", "step": "delete"}):
+        resp = post(worker, f"/console/faq-review/{item}/assign", data, page="/console/faq-review")
+        assert resp.status_code == 400
+    resp = post(worker, "/console/faq-review/999999/assign", {"topic": "fees", "step": "save"},
+                page="/console/faq-review")
+    assert resp.status_code == 404

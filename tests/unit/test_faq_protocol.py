@@ -1,0 +1,194 @@
+"""Issue 15: the measuring protocol, the classifier, concepts, English, referrals, the guard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from handlers.faq import classifier as clf
+from handlers.faq import guard
+from handlers.faq import knowledge as kb
+from handlers.faq.engine import FaqEngine, Settings, get_engine
+from handlers.faq.english import is_english
+from handlers.text import render
+
+ROOT = Path(__file__).resolve().parents[2]
+UNTOUCHED = ROOT / "tests" / "data" / "faq_untouched" / "questions.jsonl"
+# Frozen before any change of issue 15: a changed file means someone tuned on it.
+UNTOUCHED_SHA256 = "80d24d052a902611035239b58212caf28c389cfd979c3e8e6c66c6e07930b5cf"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine()
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+# --- the protocol ----------------------------------------------------------------
+def test_the_untouched_set_is_frozen_and_big_enough():
+    assert hashlib.sha256(UNTOUCHED.read_bytes()).hexdigest() == UNTOUCHED_SHA256
+    rows = _rows(UNTOUCHED)
+    assert len(rows) >= 120
+    assert sum(r["topic"] == kb.OUT_OF_SCOPE for r in rows) >= 25
+    assert sum(r["lang"] == "en" for r in rows) >= 15
+    assert all(r["url"] and r["source"] for r in rows)
+    ids = set(kb.load().ids()) | {kb.OUT_OF_SCOPE}
+    assert {r["topic"] for r in rows} <= ids
+
+
+def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
+    assert all("faq_untouched" not in s["file"] for s in clf.load_sources())
+    data = "".join(p.read_text(encoding="utf-8")
+                   for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
+                             *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
+    copied = [r["q"] for r in _rows(UNTOUCHED) if r["q"].rstrip("。?？") in data]
+    assert copied == []
+
+
+def test_every_source_file_exists_and_has_rows():
+    for src in clf.load_sources():
+        assert clf.source_rows(src), src["name"]
+
+
+# --- the classifier artefact -----------------------------------------------------
+def test_the_shipped_classifier_was_trained_on_the_current_data(engine):
+    # Retrain with: .venv/bin/python bench/faq_train_classifier.py --fit --write
+    model = clf.Classifier.load()
+    assert model is not None, "handlers/faq/data/classifier.npz is missing"
+    assert model.trained_on == clf.inputs_hash(), "classifier.npz is stale: retrain it"
+    assert engine.classifier is not None
+    assert list(model.classes) == [*kb.load().ids(), kb.OUT_OF_SCOPE]
+
+
+def test_a_change_to_the_training_data_makes_the_classifier_stale(monkeypatch, tmp_path):
+    fresh = clf.inputs_hash()
+    extra = tmp_path / "more.jsonl"
+    extra.write_text('{"q": "x", "topic": "fees"}\n', encoding="utf-8")
+    assert clf.inputs_hash([extra]) != fresh
+    monkeypatch.setattr(clf, "FEATURE_VERSION", "changed")
+    assert clf.inputs_hash() != fresh
+    assert clf.load_fresh() is None
+
+
+def test_training_learns_a_tiny_problem():
+    rows = [({"w:a": 1.0}, "x"), ({"w:a": 1.0}, "x"), ({"w:b": 1.0}, "y"), ({"w:b": 1.0}, "y")]
+    model = clf.train(rows, ["x", "y"], min_df=1, iters=100)
+    assert model.proba({"w:a": 1.0})["x"] > 0.8
+    assert model.proba({"w:b": 1.0})["y"] > 0.8
+
+
+def test_the_classifier_round_trips_through_its_file(tmp_path):
+    rows = [({"w:a": 1.0}, "x"), ({"w:b": 1.0}, "y")]
+    model = clf.train(rows, ["x", "y"], min_df=1, iters=50)
+    path = tmp_path / "c.npz"
+    model.save(path)
+    again = clf.Classifier.load(path)
+    assert abs(again.proba({"w:a": 1.0})["x"] - model.proba({"w:a": 1.0})["x"]) < 0.01
+
+
+# --- concepts, two topics, English ------------------------------------------------
+def test_concepts_are_found_in_kanji_and_kana(engine):
+    from handlers.faq.engine import views
+
+    for text in ("子どもの暗証番号", "こどもの あんしょうばんごう"):
+        v = views(text)
+        found = engine.concepts.find(v.surface, v.reading)
+        assert {"child", "pin"} <= found, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What can I do with the My Number card?", "card_uses"),
+        ("I forgot my PIN, what should I do?", "pin_forgot_lock"),
+        ("How long does it take to get the card?", "issuance_time"),
+        ("I lost my card", "lost_stolen"),
+    ],
+)
+def test_english_questions_about_the_card_are_answered(engine, question, topic):
+    assert is_english(question)
+    pred = engine.predict(question)
+    assert pred.english
+    assert topic in pred.top3
+    assert pred.band != "unknown"
+
+
+def test_japanese_is_not_taken_for_english():
+    assert not is_english("マイナンバーカードの PIN を忘れた")
+    assert not is_english("ok")
+
+
+def test_the_english_note_renders():
+    assert "Japanese" in render("faq/english_note")
+
+
+# --- out of scope: referrals ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "referral"),
+    [
+        ("軽自動車税の納め方を知りたい", "other_service"),
+        ("燃えないごみは何曜日ですか", "other_service"),
+        ("投票所はどこですか", "other_service"),
+        ("他人のマイナンバーを調べてほしい", "others_data"),
+        ("受付番号 20261205123456 の申請は今どうなっていますか", "status_lookup"),
+        ("こんばんは", "chitchat"),
+        ("When is the garbage collected?", "other_service"),
+    ],
+)
+def test_out_of_scope_questions_get_their_referral(engine, question, referral):
+    pred = engine.predict(question)
+    assert pred.topic is None
+    assert pred.referral == referral
+
+
+@pytest.mark.parametrize("name", ["other_service", "others_data", "status_lookup",
+                                  "chitchat", "scam"])
+def test_referrals_render_with_the_right_numbers(name):
+    text = render(f"faq/referral/{name}")
+    assert text.strip()
+    if name == "other_service":
+        assert "083-231-1111" in text
+    if name in ("status_lookup", "scam"):
+        assert "0120-95-0178" in text
+
+
+# --- staff assignments and the guard ------------------------------------------------
+def test_staff_examples_are_added_to_their_topic():
+    knowledge = kb.with_examples(kb.load(), (("ふるさと納税の返礼品", kb.OUT_OF_SCOPE),
+                                             ("赤いはがきが来た", "kofu_tsuchisho")))
+    topic = next(t for t in knowledge.topics if t.id == "kofu_tsuchisho")
+    assert topic.examples[-1] == "赤いはがきが来た"
+    assert knowledge.out_of_scope[-1] == "ふるさと納税の返礼品"
+
+
+def test_the_guard_lists_the_questions_that_flip(engine):
+    rows = (("マイナンバーカードの手数料はいくらですか", "fees"),
+            ("暗証番号を忘れました", "pin_forgot_lock"))
+    assert guard.flips(engine, (), rows) == []
+    # a wrong assignment repeated: the guard shows that it breaks a right answer
+    bad = (("暗証番号を忘れました", "fees"),)
+    flips = guard.flips(engine, bad, rows)
+    assert [f.kind for f in flips] == ["broken"]
+    assert flips[0].before == "pin_forgot_lock"
+
+
+def test_the_engine_can_be_built_with_extra_examples():
+    e = FaqEngine(kb.load(), Settings.load(), extra_examples=(("ぴよぴよカードの話", "fees"),))
+    assert "ぴよぴよカードの話" in next(t for t in e.knowledge.topics if t.id == "fees").examples
+
+
+# --- knowledge facts -----------------------------------------------------------------
+def test_support_home_visit_has_no_invented_conditions():
+    raw = yaml.safe_load((ROOT / "handlers" / "faq" / "data" / "knowledge.yaml")
+                         .read_text(encoding="utf-8"))
+    desc = raw["topics"]["support_home_visit"]["description"]
+    for invented in ("2か月", "引越し予定", "駐車", "代理人による手続きができない", "成年後見"):
+        assert invented not in desc
+    assert "市内に住所" in desc
