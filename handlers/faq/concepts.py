@@ -26,6 +26,7 @@ class Concept:
     ja: tuple[str, ...]
     en: tuple[str, ...]
     referral: str | None = None
+    phrase: str = ""  # the Japanese an English question is rewritten to (default: ja[0])
 
 
 class Concepts:
@@ -75,6 +76,7 @@ def parse(raw: dict) -> list[Concept]:
             ja=tuple(str(t) for t in entry.get("ja") or ()),
             en=tuple(str(t).lower() for t in entry.get("en") or ()),
             referral=entry.get("referral"),
+            phrase=str(entry.get("phrase") or ""),
         ))
     return out
 

@@ -23,9 +23,24 @@ def is_english(text: str) -> bool:
     return letters / len(chars) >= 0.6 and len(_WORD.findall(text)) >= 2
 
 
+# Concepts too general to steer a question when a more specific one is there.
+GENERIC = ("card", "apply")
+
+
 def to_japanese(text: str, concepts) -> str:
-    """The canonical Japanese spelling of each concept found, in order ('' if none)."""
+    """The Japanese phrase of each concept found, in order ('' if none).
+
+    The card itself and "apply" are dropped when a more specific concept is
+    there (a bare card word pulls towards "what is the card"); the rest is
+    read as a question about the card.
+    """
     found = concepts.find_english(text)
-    if found and found != ["card"] and "card" not in found:
-        found = ["card", *found]
-    return " ".join(concepts.by_id[c].ja[0] for c in found if concepts.by_id[c].ja)
+    specific = [c for c in found if c not in GENERIC]
+    if specific:
+        found = specific
+    words = []
+    for c in found:
+        concept = concepts.by_id[c]
+        if concept.phrase or concept.ja:
+            words.append(concept.phrase or concept.ja[0])
+    return " ".join(words)

@@ -183,3 +183,19 @@ def test_unfollow_marks_the_resident_unreachable(session):
 def test_unknown_global_value_is_not_a_crash(session):
     replies = send(session, "choice", value="g:does-not-exist")
     assert replies and replies[-1].choices
+
+
+# --- issue 15: referrals, English, the related button --------------------------------
+def test_another_city_service_gets_the_referral_not_a_card_answer(session):
+    replies = send(session, text="燃えるごみの収集日は何曜日ですか")
+    assert "faq/referral/other_service" in templates(replies)
+
+
+def test_an_english_question_is_answered_with_the_english_note(session):
+    replies = send(session, text="I forgot my PIN for the My Number card. What should I do?")
+    assert templates(replies)[:2] == ["faq/answers/pin_forgot_lock", "faq/english_note"]
+
+
+def test_a_request_for_someone_elses_number_is_refused(session):
+    replies = send(session, text="他人のマイナンバーを調べてほしいです")
+    assert "faq/referral/others_data" in templates(replies)
