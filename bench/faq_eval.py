@@ -177,7 +177,9 @@ def protocol(args) -> int:
               f"top-1 {m['top1']:.1%}  top-3 {m['top3']:.1%}  OOS rejected {m['oos_rejected']:.1%}")
     for name, title in (("faq_untouched", "first untouched set (round 1; its misses were "
                                           "read after round 1: a dev set for round 2)"),
-                        ("faq_untouched2", "UNTOUCHED set 2 (never tuned on, never read)")):
+                        ("faq_untouched2", "second untouched set (round 2; its misses were "
+                                           "read after round 2: a dev set for round 3)"),
+                        ("faq_untouched3", "UNTOUCHED set 3 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
