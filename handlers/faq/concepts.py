@@ -41,7 +41,7 @@ class Concepts:
                 if v.surface:
                     self._ja.append((c.id, v.surface, v.reading if len(v.reading) >= 4 else ""))
         self._en: list[tuple[str, re.Pattern[str]]] = [
-            (c.id, re.compile(r"(?<![a-z])" + re.escape(term) + r"(?![a-z])"))
+            (c.id, re.compile(r"(?<![a-z])" + re.escape(term) + r"s?(?![a-z])"))
             for c in concepts for term in c.en
         ]
         self.by_id = {c.id: c for c in concepts}

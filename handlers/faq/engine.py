@@ -440,7 +440,12 @@ class FaqEngine:
         return {t: (1 - a) * p.get(t, 0.0) + a * proba.get(t, 0.0) for t in p}
 
     def predict(self, text: str) -> Prediction:
-        text, english = self.match_text(text)
+        original = text or ""
+        text, english = self.match_text(original)
+        if english:  # an English out-of-scope matter (tax, garbage ...): its referral
+            referral = self.concepts.referral(set(self.concepts.find_english(original)))
+            if referral is not None:
+                return Prediction(None, (), 0.0, UNKNOWN, referral=referral, english=True)
         if not text.strip():
             return Prediction(None, (), 0.0, UNKNOWN, english=english)
         if self.classifier is None or self.settings.mix_classifier <= 0:

@@ -25,6 +25,9 @@ def is_english(text: str) -> bool:
 
 # Concepts too general to steer a question when a more specific one is there.
 GENERIC = ("card", "apply")
+# (weaker, stronger): "how long is it valid" asks about validity, not waiting;
+# "can my wife pick it up" asks about a proxy, not pick-up in general.
+OUTRANKED = (("time", "expiry"), ("pickup", "proxy"))
 
 
 def to_japanese(text: str, concepts) -> str:
@@ -35,6 +38,9 @@ def to_japanese(text: str, concepts) -> str:
     read as a question about the card.
     """
     found = concepts.find_english(text)
+    for weaker, stronger in OUTRANKED:
+        if stronger in found and weaker in found:
+            found.remove(weaker)
     specific = [c for c in found if c not in GENERIC]
     if specific:
         found = specific
