@@ -64,9 +64,13 @@ def open_inquiry(
     summary: str | None = None,
     pause_bot: bool = True,
     now: datetime | None = None,
+    reuse: bool = True,
 ) -> Inquiry:
-    """Open (or reuse the open) inquiry and, by default, pause the bot."""
-    existing = current_inquiry(session, resident)
+    """Open (or reuse the open) inquiry and, by default, pause the bot.
+
+    ``reuse=False``: always a new inquiry (a resident's defect report is its own
+    case in the inbox, not a line under an older, unrelated question)."""
+    existing = current_inquiry(session, resident) if reuse else None
     if existing is not None:
         inquiry = existing
     else:

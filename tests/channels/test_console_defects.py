@@ -231,7 +231,7 @@ def test_a_reveal_from_the_case_page_comes_back_to_the_case(manager, event_id):
                  {"field": "contact_phone", "reason": "電話する", "case_id": str(case_id)},
                  page=page)  # fmt: skip
     body = text(shown)
-    assert shown.status_code == 200 and f"不備の案件 No.{case_id}" in body
+    assert shown.status_code == 200 and f"不備の案件 不-{case_id:04d}" in body
     assert "+819012345678" in body
     no_full_numbers(body)
     assert audits("reveal")[0].target == f"application:{record_id}:contact_phone"
