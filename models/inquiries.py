@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -53,6 +53,9 @@ class TranscriptLine(Base):
     text: Mapped[str | None] = mapped_column(EncryptedText)
     template: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The buttons an outgoing message carried, value -> label (labels are fixed
+    # template text, never personal): a later tap is logged as the label seen.
+    choices: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 def open_inquiry(
@@ -114,6 +117,7 @@ def transcript_row(
     text: str | None,
     template: str | None = None,
     at: datetime | None = None,
+    choices: dict[str, str] | None = None,
 ) -> dict:
     return {
         "resident_id": resident_id,
@@ -122,7 +126,38 @@ def transcript_row(
         "text": text,
         "template": template,
         "at": at or utcnow(),
+        "choices": choices or None,
     }
+
+
+def tapped_label(session: Session, resident_id: int, value: str, *, recent: int = 40) -> str | None:
+    """The label of the button whose postback ``value`` the resident sent: looked up in the
+    recent messages the bot sent them (transcript) and the notices queued for them (outbox)."""
+    from models.outbox import OutboxMessage
+
+    rows = session.scalars(
+        select(TranscriptLine.choices)
+        .where(TranscriptLine.resident_id == resident_id, TranscriptLine.choices.is_not(None))
+        .order_by(TranscriptLine.id.desc())
+        .limit(recent)
+    )
+    for choices in rows:
+        if choices and value in choices:
+            return str(choices[value])
+    pushed = session.scalars(
+        select(OutboxMessage.payload)
+        .where(OutboxMessage.resident_id == resident_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(recent)
+    )
+    for payload in pushed:
+        if not isinstance(payload, dict):
+            continue
+        for reply in payload.get("replies") or []:
+            for choice in reply.get("choices") or []:
+                if choice.get("value") == value:
+                    return str(choice.get("label"))
+    return None
 
 
 def log_line(session: Session, *args: Any, **kwargs: Any) -> None:
