@@ -24,7 +24,7 @@ from handlers.contract import Choice, Reply
 from handlers.text import label, render
 from handlers.turn import Turn
 from models.conversations import clear
-from models.inquiries import CLOSED, Inquiry, open_inquiry
+from models.inquiries import CLOSED, Inquiry, open_inquiry, tapped_label
 from scheduler.business_calendar import (
     JST,
     business_hours,
@@ -149,7 +149,9 @@ def resident_leaves(turn: Turn, value: str) -> None:
     if inquiry is not None:
         inquiry.handed_back_at = turn.now
     clear(turn.conversation)
-    said = turn.inbound.text or label("menu" if value == "g:menu" else "stop")
+    said = turn.inbound.text or tapped_label(turn.session, turn.resident.id, value) or label(
+        "menu" if value == "g:menu" else "stop"
+    )
     turn.staff_notes.append(render("transcript/resident_left", said=said, inquiry_id=inquiry_id))
     turn.add(Reply("handoff/resident_left", {"inquiry_id": inquiry_id}))
     turn.add(menu.main_menu())
