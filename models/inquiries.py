@@ -88,6 +88,7 @@ def open_inquiry(
         session.flush()
     if pause_bot:
         resident.handoff_inquiry_id = inquiry.id
+        inquiry.handed_back_at = None  # a person has it again (the inbox badge goes)
     return inquiry
 
 

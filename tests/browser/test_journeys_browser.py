@@ -43,6 +43,9 @@ def test_staff_see_the_buttons_a_resident_pressed_and_their_return_to_the_menu(
     assert (f"相談者が「自動の案内に戻る」と送り、担当者との会話を終えて自動の案内に戻りました。"
             f"問-{inquiry_id:04d}は未完了のままです。") in transcript  # fmt: skip
     assert page.locator("dd", has_text="動作中").count() >= 1  # the bot answers again
+    page.goto("/console/inbox")
+    row = page.locator(f'tr[data-inquiry-id="{inquiry_id}"]')
+    assert "自動応答に戻っています" in row.inner_text()  # the inbox tells staff too
 
 
 def test_a_defect_report_and_a_voicemail_are_inbox_items_found_by_reference(

@@ -101,7 +101,7 @@ def test_hand_back_lets_the_bot_answer_again(live, client, new_user_id):
     resident = LineResident(live, new_user_id)
     inquiry_id = escalate(resident)
     resident.new_messages()
-    assert resident.say("メニュー") == []  # a person has taken over: the bot is silent
+    assert resident.say("まだですか") == []  # a person has taken over: free text is theirs
     make_staff("w1", "worker")
     login(client, "w1")
     post(client, f"/console/inquiries/{inquiry_id}/hand-back")

@@ -383,7 +383,7 @@ def test_a_resident_waiting_for_staff_who_calls_again_gets_the_menu_and_0_for_a_
     assert again.root.find("Gather") is not None and again.root.find("Record") is None
     assert "会場で申請" in said  # the phone menu is there
     person = again.press("0")
-    assert "担当者におつなぎします" in person
+    assert "受付番号は、といあわせ ばんごう、ぜろ、ぜろ、ぜろ、いち、です。担当者におつなぎします。" in person
     assert again.root.find("Gather") is None  # a person (or their voicemail), not the bot
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Inquiry)) == 1  # the same inquiry

@@ -76,6 +76,7 @@ def test_menu_ends_the_hand_over_politely_and_staff_are_told(session):
     notes = [text for d, t, text in transcript(session) if d == "note"]
     assert notes == [f"(相談者が「メニュー」と送り、担当者との会話を終えて自動の案内に戻りました。"
                      f"問-{inquiry.id:04d}は未完了のままです。)"]  # fmt: skip
+    assert inquiry.handed_back_at is not None  # the inbox shows 「自動応答に戻っています」
     # The bot answers again.
     assert templates(send(session, value="menu:bookings"))[0].startswith("bookings/")
 
