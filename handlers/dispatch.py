@@ -102,15 +102,20 @@ GLOBAL_LABELS = {"g:menu": "menu", "g:stop": "stop", "g:back": "back", "g:person
 def tap_text(turn: Turn) -> str:
     """The words on the button (or phone menu item) the resident chose."""
     value = turn.inbound.value or ""
-    found = tapped_label(turn.session, turn.resident.id, value)
-    if found is None and value in GLOBAL_LABELS:
-        found = label(GLOBAL_LABELS[value])
-    if found is None:  # the rich menu's tiles are the main menu's items
-        found = next((c.label for c in menu.main_menu_choices() if c.value == value), None)
-    if found is None and turn.voice:
+    # The main menu (also the rich menu's tiles) and the phone menu need no query; then
+    # the buttons of recent messages and notices; a global word's own label last
+    # (「メニュー」 is also 「自動の案内に戻る」 under a hand-over offer).
+    found = None
+    if turn.voice:
         from handlers.phone import phone_main_menu
 
         found = next((c.label for _k, c in phone_main_menu() if c.value == value), None)
+    if found is None:
+        found = next((c.label for c in menu.main_menu_choices() if c.value == value), None)
+    if found is None:
+        found = tapped_label(turn.session, turn.resident.id, value)
+    if found is None and value in GLOBAL_LABELS:
+        found = label(GLOBAL_LABELS[value])
     if found is None:
         return render("transcript/tap_unknown")
     params = turn.inbound.params or {}

@@ -30,9 +30,10 @@ def _table() -> dict:
 def reference(kind: str, key: object) -> str:
     """The written reference: a prefix, a hyphen, the zero-padded id (or booking code)."""
     spec = _table()["kinds"][kind]
-    if spec["width"]:
-        return f"{spec['prefix']}-{int(key):0{spec['width']}d}"  # type: ignore[call-overload]
-    return f"{spec['prefix']}-{str(key).upper()}"
+    written = str(key).upper()
+    if spec["width"] and written.isascii() and written.isdigit():
+        written = written.zfill(spec["width"])
+    return f"{spec['prefix']}-{written}"
 
 
 def spoken(kind: str, key: object) -> str:
