@@ -89,8 +89,11 @@ def record_form_errors(session: Session, form: RecordForm) -> dict[str, list[str
 
     errors: dict[str, list[str]] = {}
     if form.inquiry_id.strip():
+        from models.references import parse
+
         raw = form.inquiry_id.strip().removeprefix("No.").strip()
-        inquiry_id = record_id(raw)
+        ref = parse(raw)  # 問-0012 as the resident quotes it, or the bare number
+        inquiry_id = record_id(ref.key) if ref and ref.kind == "inquiry" else record_id(raw)
         inquiry = session.get(Inquiry, inquiry_id) if inquiry_id else None
         if inquiry is None or inquiry.resident_id is None:
             errors.setdefault("inquiry_id", []).append("not_found")

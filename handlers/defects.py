@@ -258,7 +258,8 @@ def report(
         case.detail = detail
     dc.log_contact(session, case, direction="in", channel=CHANNEL_OF[turn.inbound.channel],
                    outcome="reported", now=now, actor="resident",
-                   note=render("defect/report_note", reason=reason, detail=detail))  # fmt: skip
+                   note=render("defect/report_note", reason_label=dc.reason_label(reason),
+                               detail=detail))  # fmt: skip
     if case.status in (dc.NEW, dc.CONTACTED, dc.UNREACHABLE):
         dc.transition(session, case, dc.ANSWERED, now=now, actor="resident")
     if record is not None:
@@ -276,7 +277,8 @@ def _hand_to_staff(turn: Turn, case: dc.DefectCase, detail: str | None, is_new: 
     summary = render("defect/summary", detail=detail, channel=turn.inbound.channel,
                      case_id=case.id, reason_label=dc.reason_label(case.reason))  # fmt: skip
     inquiry = open_inquiry(turn.session, turn.resident, channel=turn.inbound.channel,
-                           category="defect", summary=summary, pause_bot=False, now=turn.now)  # fmt: skip
+                           category="defect", summary=summary, pause_bot=False, now=turn.now,
+                           reuse=False)  # its own inbox item, never an older question's  # fmt: skip
     case.inquiry_id = inquiry.id
     phone = turn.resident.phone
     if phone and is_new:
@@ -284,7 +286,7 @@ def _hand_to_staff(turn: Turn, case: dc.DefectCase, detail: str | None, is_new: 
                                 phone=phone, inquiry_id=inquiry.id, now=turn.now)  # fmt: skip
         dc.log_contact(turn.session, case, direction="out", channel="callback",
                        outcome="callback_created", callback_id=task.id, now=turn.now)  # fmt: skip
-    context = {"inquiry_id": inquiry.id, "by_phone": bool(phone), "reason": case.reason,
+    context = {"inquiry_id": inquiry.id, "case_id": case.id, "by_phone": bool(phone), "reason": case.reason,
                **answer_expectation(turn.now)}  # fmt: skip
     turn.add(Reply("defect/opened", context, fix_choices()))
 

@@ -18,11 +18,12 @@ from handlers.contract import Inbound, Reply
 from handlers.flows import engine
 from handlers.flows.registry import load_flows
 from handlers.routes import choice_route
+from handlers.text import label, render
 from handlers.turn import Turn
 from handlers.words import global_word
 from models.city import city
 from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
-from models.inquiries import log_line, transcript_row
+from models.inquiries import log_line, tapped_label, transcript_row
 from models.outbox import mark_unreachable
 from models.residents import Resident, get_or_create_resident, identity_kind
 
@@ -78,12 +79,48 @@ def dispatch(
 
     if inbound.text:
         log(transcript_row(resident.id, inbound.channel, "in", inbound.text, at=now))
+    elif inbound.kind == "choice" and inbound.value:
+        # A button tap or a key: staff read the label the resident saw, not postback data.
+        log(transcript_row(resident.id, inbound.channel, "in", tap_text(turn), TAP, now))
     KIND_HANDLERS[inbound.kind](turn, expired)
     touch(conversation, now, int(city().conversation.expiry_minutes))
+    for note in turn.staff_notes:  # what staff must know that the resident did not read
+        log(transcript_row(resident.id, inbound.channel, "note", note, handoff.NOTE, now))
     for reply in turn.replies:
         text = reply.text(voice=turn.voice)
-        log(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now))
+        choices = {c.value: c.label for c in reply.choices if c.kind != "uri"}
+        log(transcript_row(resident.id, inbound.channel, "out", text, reply.template, now,
+                           choices))  # fmt: skip
     return Outcome(resident.id, turn.replies, lines)
+
+
+TAP = "transcript/tap"  # the template name that marks a transcript line as a button tap
+GLOBAL_LABELS = {"g:menu": "menu", "g:stop": "stop", "g:back": "back", "g:person": "person",
+                 "g:repeat": "repeat"}  # fmt: skip
+
+
+def tap_text(turn: Turn) -> str:
+    """The words on the button (or phone menu item) the resident chose."""
+    value = turn.inbound.value or ""
+    # The main menu (also the rich menu's tiles) and the phone menu need no query; then
+    # the buttons of recent messages and notices; a global word's own label last
+    # (「メニュー」 is also 「自動の案内に戻る」 under a hand-over offer).
+    found = None
+    if turn.voice:
+        from handlers.phone import phone_main_menu
+
+        found = next((c.label for _k, c in phone_main_menu() if c.value == value), None)
+    if found is None:
+        found = next((c.label for c in menu.main_menu_choices() if c.value == value), None)
+    if found is None:
+        found = tapped_label(turn.session, turn.resident.id, value)
+    if found is None and value in GLOBAL_LABELS:
+        found = label(GLOBAL_LABELS[value])
+    if found is None:
+        return render("transcript/tap_unknown")
+    params = turn.inbound.params or {}
+    picked = params.get("datetime") or params.get("date") or params.get("time")
+    return render(TAP, label=found, picked=picked if isinstance(picked, str) else None)
 
 
 def _on_follow(turn: Turn, _expired: bool) -> None:
@@ -101,11 +138,12 @@ def _on_unfollow(turn: Turn, _expired: bool) -> None:
 
 
 def _on_call_start(turn: Turn, _expired: bool) -> None:
+    """The phone menu for every caller; one whose inquiry waits for staff hears that 0
+    reaches a person about it (issue 19: no longer straight to voicemail)."""
     clear(turn.conversation)
-    if turn.resident.handoff_inquiry_id is not None:
-        turn.add(Reply("handoff/waiting", handoff=True))
-        return
     turn.add(menu.main_menu("menu/greeting"))
+    if turn.resident.handoff_inquiry_id is not None:
+        turn.add(Reply("handoff/waiting_menu", {"inquiry_id": turn.resident.handoff_inquiry_id}))
 
 
 def _on_hangup(turn: Turn, _expired: bool) -> None:
@@ -129,9 +167,11 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
     if value == "g:unsubscribe":  # 配信停止 works everywhere, a person's hand-off included
         _unsubscribe(turn)
         return
-    if turn.resident.handoff_inquiry_id is not None:
-        handoff.note_complaint(turn)  # words of complaint still reach the city
-        return  # a person has taken over: the bot stays silent
+    if turn.resident.handoff_inquiry_id is not None and not turn.voice:
+        # A person has the conversation: free text is for them (the bot stays silent),
+        # but 「メニュー」「やめる」, buttons staff sent and an offer to leave are ours.
+        if handoff.while_handed_over(turn, value):
+            return
     if expired:
         turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
     action = GLOBAL_ACTIONS.get(value or "")

@@ -1,5 +1,14 @@
 """Handing a resident to a person, and telling them when to expect an answer.
 
+While a person has the conversation (``while_handed_over``, issue 19) free text
+is theirs and the bot stays silent, with three exceptions: buttons under a
+notice staff (or the schedule) sent — ``PASS_THROUGH`` prefixes, e.g. a visit
+date proposal's 「この日でよい」 — work as always; 「メニュー」「やめる」 end the
+hand-over at once (the inquiry stays open for staff, who find a line in the
+transcript); any other button (an old menu, the rich menu) gets an offer with
+「自動の案内に戻る」/「このまま待つ」. On the phone there is no hand-over silence:
+a caller hears the menu, and 0 reaches a person about the waiting inquiry.
+
 Complaints take this path too: words of complaint (``handlers.complaints``,
 ``data/complaint_words.yaml``) hand the resident to a person with the inquiry
 marked a complaint, and the city is told at once; while a person already has
@@ -11,10 +20,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.complaints import BOT, is_complaint, mark_complaint
-from handlers.contract import Reply
+from handlers.contract import Choice, Reply
+from handlers.text import label, render
 from handlers.turn import Turn
 from models.conversations import clear
-from models.inquiries import CLOSED, Inquiry, open_inquiry
+from models.inquiries import CLOSED, Inquiry, open_inquiry, tapped_label
 from scheduler.business_calendar import (
     JST,
     business_hours,
@@ -81,3 +91,67 @@ def note_complaint(turn: Turn) -> None:
     inquiry = turn.session.get(Inquiry, turn.resident.handoff_inquiry_id)
     if inquiry is not None and inquiry.status != CLOSED:
         mark_complaint(turn.session, inquiry, by=BOT, now=turn.now, text=turn.inbound.text)
+
+
+# Buttons that answer a notice staff (or the schedule) sent: they work during a
+# hand-over. One-shot answers only — a button that starts a multi-step flow
+# would leave the resident mid-flow while the bot is silent.
+PASS_THROUGH: list[str] = ["vp:", "defect:seen:"]
+LEAVE = ("g:menu", "g:stop")
+WAIT = "handoff:wait"
+NOTE = "handoff/note"  # the template name marking a staff-only transcript line
+
+
+def register_pass_through(prefix: str) -> None:
+    """Let a notice's buttons work while a person has the conversation."""
+    if prefix not in PASS_THROUGH:
+        PASS_THROUGH.append(prefix)
+
+
+def while_handed_over(turn: Turn, value: str | None) -> bool:
+    """A person has the conversation: True when this turn is handled (or stays silent),
+    False when it should run as usual (a button staff sent)."""
+    inbound = turn.inbound
+    if value in LEAVE:
+        resident_leaves(turn, value)
+        return True
+    if inbound.kind == "choice":
+        if value and any(value.startswith(p) for p in PASS_THROUGH):
+            return False
+        if value == WAIT:
+            turn.add(Reply("handoff/keep_waiting"))
+            return True
+        turn.add(offer_to_leave(turn.resident.handoff_inquiry_id or 0))
+        return True
+    note_complaint(turn)  # words of complaint still reach the city
+    return True  # free text is for the person: the bot stays silent
+
+
+def offer_to_leave(inquiry_id: int) -> Reply:
+    return Reply(
+        "handoff/offer_menu",
+        {"inquiry_id": inquiry_id},
+        [Choice(label("end_handoff"), "g:menu"), Choice(label("keep_waiting"), WAIT)],
+    )
+
+
+def resident_leaves(turn: Turn, value: str) -> None:
+    """「メニュー」「やめる」 during a hand-over: back to the bot at once, politely.
+
+    The inquiry stays open (staff may still answer it, in the inbox as before);
+    staff find a line in the transcript saying the resident went back to the menu.
+    """
+    from handlers import menu
+
+    inquiry_id = turn.resident.handoff_inquiry_id or 0
+    inquiry = turn.session.get(Inquiry, inquiry_id)
+    turn.resident.handoff_inquiry_id = None
+    if inquiry is not None:
+        inquiry.handed_back_at = turn.now
+    clear(turn.conversation)
+    said = turn.inbound.text or tapped_label(turn.session, turn.resident.id, value) or label(
+        "menu" if value == "g:menu" else "stop"
+    )
+    turn.staff_notes.append(render("transcript/resident_left", said=said, inquiry_id=inquiry_id))
+    turn.add(Reply("handoff/resident_left", {"inquiry_id": inquiry_id}))
+    turn.add(menu.main_menu())

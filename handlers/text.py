@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from models import references
 from models.city import PROJECT_ROOT, city
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "messages"
@@ -38,6 +39,9 @@ def env() -> Environment:
     )
     e.globals["city"] = city()
     e.filters["weekday"] = _weekday
+    # Case references (issue 19): written and read out the same everywhere.
+    e.globals["ref"] = references.reference
+    e.globals["ref_spoken"] = references.spoken
     return e
 
 

@@ -21,6 +21,8 @@ class Turn:
     conversation: Conversation
     now: datetime
     replies: list[Reply] = field(default_factory=list)
+    # Transcript lines for staff only (e.g. "the resident left the hand-over").
+    staff_notes: list[str] = field(default_factory=list)
 
     @property
     def voice(self) -> bool:

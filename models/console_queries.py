@@ -58,6 +58,7 @@ class InboxRow:
     inquiry: Inquiry
     sla: Sla
     callbacks: list[PhoneCallback] = field(default_factory=list)
+    defect_case_id: int | None = None  # the defect case this inquiry is about, if any
 
     @property
     def complaint(self) -> bool:
@@ -75,7 +76,9 @@ def inbox(session: Session, now: datetime, status: str = "open") -> list[InboxRo
     callbacks: dict[int, list[PhoneCallback]] = {}
     for task in open_callbacks_with_inquiry(session):
         callbacks.setdefault(task.inquiry_id, []).append(task)
-    rows = [InboxRow(i, sla_of(i, now), callbacks.get(i.id, [])) for i in inquiries]
+    cases = defect_cases_by_inquiry(session, [i.id for i in inquiries])
+    rows = [InboxRow(i, sla_of(i, now), callbacks.get(i.id, []), cases.get(i.id))
+            for i in inquiries]  # fmt: skip
     # Complaints first, then unanswered overdue ones, then the oldest (sort is stable).
     return sorted(rows, key=lambda r: (not r.complaint, not (r.sla.overdue and not r.sla.answered)))
 
@@ -99,6 +102,51 @@ def loose_callbacks(session: Session) -> list[PhoneCallback]:
             .order_by(PhoneCallback.created_at)
         )
     )
+
+
+@dataclass(frozen=True)
+class CallbackRow:
+    task: PhoneCallback
+    defect_case_id: int | None = None
+
+
+def open_callback_rows(session: Session) -> list[CallbackRow]:
+    """Every call-back task not yet done — voicemails and call-back requests, whether or
+    not an inquiry holds them — each its own inbox item, with its defect case if any."""
+    from models.defects import ContactAttempt
+
+    tasks = list(
+        session.scalars(
+            select(PhoneCallback)
+            .where(PhoneCallback.done_at.is_(None))
+            .order_by(PhoneCallback.created_at, PhoneCallback.id)
+        )
+    )
+    by_task = dict(
+        session.execute(
+            select(ContactAttempt.callback_id, ContactAttempt.case_id).where(
+                ContactAttempt.callback_id.in_([t.id for t in tasks])
+            )
+        ).all()
+    ) if tasks else {}  # fmt: skip
+    by_inquiry = defect_cases_by_inquiry(session, [t.inquiry_id for t in tasks if t.inquiry_id])
+    return [CallbackRow(t, by_task.get(t.id) or by_inquiry.get(t.inquiry_id or 0)) for t in tasks]
+
+
+def defect_cases_by_inquiry(session: Session, inquiry_ids: list[int]) -> dict[int, int]:
+    """inquiry id → the (newest) defect case filed under it."""
+    from models.defects import DefectCase
+
+    if not inquiry_ids:
+        return {}
+    # Cases filed under an inquiry are few; one scan beats an IN list of every inquiry.
+    wanted = set(inquiry_ids)
+    rows = session.execute(
+        select(DefectCase.inquiry_id, DefectCase.id)
+        .where(DefectCase.inquiry_id.is_not(None))
+        .order_by(DefectCase.id)
+    ).all()
+    return {inquiry_id: case_id for inquiry_id, case_id in rows if inquiry_id in wanted}
 
 
 def callbacks_of(session: Session, inquiry_id: int) -> list[PhoneCallback]:

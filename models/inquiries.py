@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
@@ -53,6 +53,9 @@ class TranscriptLine(Base):
     text: Mapped[str | None] = mapped_column(EncryptedText)
     template: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The buttons an outgoing message carried, value -> label (labels are fixed
+    # template text, never personal): a later tap is logged as the label seen.
+    choices: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 def open_inquiry(
@@ -64,9 +67,13 @@ def open_inquiry(
     summary: str | None = None,
     pause_bot: bool = True,
     now: datetime | None = None,
+    reuse: bool = True,
 ) -> Inquiry:
-    """Open (or reuse the open) inquiry and, by default, pause the bot."""
-    existing = current_inquiry(session, resident)
+    """Open (or reuse the open) inquiry and, by default, pause the bot.
+
+    ``reuse=False``: always a new inquiry (a resident's defect report is its own
+    case in the inbox, not a line under an older, unrelated question)."""
+    existing = current_inquiry(session, resident) if reuse else None
     if existing is not None:
         inquiry = existing
     else:
@@ -81,6 +88,7 @@ def open_inquiry(
         session.flush()
     if pause_bot:
         resident.handoff_inquiry_id = inquiry.id
+        inquiry.handed_back_at = None  # a person has it again (the inbox badge goes)
     return inquiry
 
 
@@ -110,6 +118,7 @@ def transcript_row(
     text: str | None,
     template: str | None = None,
     at: datetime | None = None,
+    choices: dict[str, str] | None = None,
 ) -> dict:
     return {
         "resident_id": resident_id,
@@ -118,7 +127,38 @@ def transcript_row(
         "text": text,
         "template": template,
         "at": at or utcnow(),
+        "choices": choices or None,
     }
+
+
+def tapped_label(session: Session, resident_id: int, value: str, *, recent: int = 40) -> str | None:
+    """The label of the button whose postback ``value`` the resident sent: looked up in the
+    recent messages the bot sent them (transcript) and the notices queued for them (outbox)."""
+    from models.outbox import OutboxMessage
+
+    rows = session.scalars(
+        select(TranscriptLine.choices)
+        .where(TranscriptLine.resident_id == resident_id, TranscriptLine.choices.is_not(None))
+        .order_by(TranscriptLine.id.desc())
+        .limit(recent)
+    )
+    for choices in rows:
+        if choices and value in choices:
+            return str(choices[value])
+    pushed = session.scalars(
+        select(OutboxMessage.payload)
+        .where(OutboxMessage.resident_id == resident_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(recent)
+    )
+    for payload in pushed:
+        if not isinstance(payload, dict):
+            continue
+        for reply in payload.get("replies") or []:
+            for choice in reply.get("choices") or []:
+                if choice.get("value") == value:
+                    return str(choice.get("label"))
+    return None
 
 
 def log_line(session: Session, *args: Any, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Flask, Response, render_template
 
 from bot.console.blueprint import bp
+from models.references import reference
 from scheduler.business_calendar import JST
 
 
@@ -70,4 +71,5 @@ def register(app: Flask) -> None:
     security.configure(app)
     app.jinja_env.filters.setdefault("jst", _jst)
     app.jinja_env.filters.setdefault("csv", _csv)
+    app.jinja_env.globals.setdefault("ref", reference)  # 問-0012 … (models/references.py)
     app.register_blueprint(bp)

@@ -40,7 +40,7 @@ def inbox():
         status = "open"
     with db.reader() as s:
         rows = q.inbox(s, utcnow(), status)
-        loose = q.loose_callbacks(s)
+        loose = q.open_callback_rows(s)
         marker = q.escalation_marker(s)
         staff = {p.id: p.name for p in list_staff(s)}
         return render_template(
@@ -211,3 +211,34 @@ def reveal(inquiry_id: int):
         }
         s.commit()
     return _render_detail(inquiry_id, revealed=revealed)
+
+
+@bp.route("/find")
+@require(VIEW_INBOX)
+def find():
+    """The search box: a reference a resident quotes (問-0012, 訪-0003, 予-B45YUA, 不-0007)."""
+    from models import references
+    from models.bookings import Booking, find_by_code
+    from models.defects import DefectCase
+    from models.visits import VisitRequest
+
+    raw = request.args.get("ref", "")
+    parsed = references.parse(raw)
+    if parsed is None:
+        return render_template("console/reference.html", query=raw, problem="malformed"), 400
+    with db.reader() as s:
+        if parsed.kind == "inquiry" and s.get(Inquiry, int(parsed.key)) is not None:
+            return redirect(url_for("console.inquiry", inquiry_id=int(parsed.key)))
+        if parsed.kind == "defect" and s.get(DefectCase, int(parsed.key)) is not None:
+            return redirect(url_for("console.defect", case_id=int(parsed.key)))
+        found: Booking | VisitRequest | None = None
+        if parsed.kind == "visit":
+            found = s.get(VisitRequest, int(parsed.key))
+        elif parsed.kind == "booking":
+            found = find_by_code(s, parsed.key)
+        if found is None:
+            return render_template(
+                "console/reference.html", query=raw, problem="not_found"
+            ), 404
+        return render_template("console/reference.html", query=raw, problem=None,
+                               kind=parsed.kind, item=found)  # fmt: skip

@@ -88,7 +88,7 @@ def test_staff_answers_an_inquiry_and_the_reply_reaches_line(page, live, new_use
     banner = page.locator("#new-escalations")
     banner.wait_for(state="visible")  # alerted without reloading
     banner.get_by_role("link").click()
-    page.get_by_role("link", name=f"No.{inquiry_id}").click()
+    page.get_by_role("link", name=f"問-{inquiry_id:04d}").click()
     page.get_by_label("定型文").select_option(label="確認中のお知らせ")
     page.get_by_label("本文").fill("会場は下関市役所です。")
     page.get_by_role("button", name="送信する").click()

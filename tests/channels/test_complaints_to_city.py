@@ -52,7 +52,7 @@ def test_a_complaint_at_1655_on_a_friday_reaches_the_city_that_day(app, monkeypa
         sent = s.scalars(select(SandboxEmail)).one().as_dict()
         emailed = s.scalars(select(CityNotice)).one().emailed_at.astimezone(JST)
     assert sent["to"] == "shimin-service@city.shimonoseki.example"
-    assert f"No.{inquiry_id}" in sent["subject"]
+    assert f"問-{inquiry_id:04d}" in sent["subject"]
     assert emailed.date() == FRIDAY_1655.date() and emailed.hour < 17
     assert "説明と違う。苦情を言いたい" in sent["body"]
     assert f"/console/complaints/{inquiry_id}" in sent["body"]
@@ -186,5 +186,5 @@ def test_in_production_the_notice_goes_out_by_smtp(database_url, smtp_server):
     [envelope] = received
     assert envelope.rcpt_tos == ["city@example.invalid"]
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert "No.7" in mail["Subject"] and mail["From"] == "desk@example.invalid"
+    assert "問-0007" in mail["Subject"] and mail["From"] == "desk@example.invalid"
     assert "要旨" in mail.get_content()

@@ -153,7 +153,8 @@ def test_every_rule_broken_is_shown_at_once(worker, event_id):
     assert 'id="application_id-error"' in page and 'id="name_kana-error"' in page
 
 
-def test_an_inquiry_number_links_the_record_to_that_resident(worker, event_id):
+@pytest.mark.parametrize("written", ["{n}", "問-{n:04d}"])
+def test_an_inquiry_number_links_the_record_to_that_resident(worker, event_id, written):
     with db.unit_of_work() as s:
         resident = Resident(display_name="花子", line_user_id="U" + "a" * 32)
         s.add(resident)
@@ -162,7 +163,7 @@ def test_an_inquiry_number_links_the_record_to_that_resident(worker, event_id):
         s.add(inquiry)
         s.commit()
         resident_id, inquiry_id = resident.id, inquiry.id
-    resp = add_record(worker, event_id, contact_phone="", inquiry_id=str(inquiry_id))
+    resp = add_record(worker, event_id, contact_phone="", inquiry_id=written.format(n=inquiry_id))
     assert resp.status_code == 302
     with db.reader() as s:
         assert s.scalars(select(ApplicationRecord)).one().resident_id == resident_id
@@ -231,7 +232,7 @@ def test_a_reveal_from_the_case_page_comes_back_to_the_case(manager, event_id):
                  {"field": "contact_phone", "reason": "電話する", "case_id": str(case_id)},
                  page=page)  # fmt: skip
     body = text(shown)
-    assert shown.status_code == 200 and f"不備の案件 No.{case_id}" in body
+    assert shown.status_code == 200 and f"不備の案件 不-{case_id:04d}" in body
     assert "+819012345678" in body
     no_full_numbers(body)
     assert audits("reveal")[0].target == f"application:{record_id}:contact_phone"

@@ -28,7 +28,7 @@ def test_escalated_line_inquiry_appears_in_the_inbox(live, client, new_user_id):
     make_staff("w1", "worker")
     login(client, "w1")
     page = client.get("/console/inbox").get_data(as_text=True)
-    assert f"No.{inquiry_id}" in page
+    assert f"問-{inquiry_id:04d}" in page
     assert "新規" in page and "未割り当て" in page and "残り" in page or "期限超過" in page
 
 
@@ -101,7 +101,7 @@ def test_hand_back_lets_the_bot_answer_again(live, client, new_user_id):
     resident = LineResident(live, new_user_id)
     inquiry_id = escalate(resident)
     resident.new_messages()
-    assert resident.say("メニュー") == []  # a person has taken over: the bot is silent
+    assert resident.say("まだですか") == []  # a person has taken over: free text is theirs
     make_staff("w1", "worker")
     login(client, "w1")
     post(client, f"/console/inquiries/{inquiry_id}/hand-back")
@@ -118,7 +118,7 @@ def test_close_finishes_the_inquiry(live, client, new_user_id):
     post(client, f"/console/inquiries/{inquiry_id}/hand-back", {"close": "1"})
     inquiry = _inquiry(inquiry_id)
     assert inquiry.status == "closed" and inquiry.closed_at is not None
-    assert f"No.{inquiry_id}" not in client.get("/console/inbox").get_data(as_text=True)
+    assert f"問-{inquiry_id:04d}" not in client.get("/console/inbox").get_data(as_text=True)
 
 
 def test_assign_and_categorise(live, client, new_user_id):

@@ -73,7 +73,7 @@ def test_city_report_lists_complaints_with_timestamps_and_no_personal_data(clien
     make_staff("city", "city_official")
     login(client, "city")
     page = client.get("/console/reports/complaints").get_data(as_text=True)
-    assert "No.1" in page and "電話" in page and "未回答" not in page
+    assert "問-0001" in page and "電話" in page and "未回答" not in page
     assert "下関花子" not in page and "態度" not in page and "+8190" not in page
     assert "残り" in page or "期限超過" in page
 
@@ -85,7 +85,7 @@ def test_csv_export_is_audited(client, complaint):
     body = resp.get_data(as_text=True)
     assert resp.mimetype == "text/csv"
     assert body.startswith("\ufeff受付番号,経路,状態,受付日時")
-    assert body.splitlines()[1].startswith("1,電話,新規,")
+    assert body.splitlines()[1].startswith("問-0001,電話,新規,")
     assert "下関花子" not in body
     with db.reader() as s:
         entry = s.query(AuditEntry).filter_by(action="export").one()

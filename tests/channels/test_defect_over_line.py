@@ -59,7 +59,7 @@ def test_the_scanner_itself_finds_an_application_id_or_my_number_in_any_outbound
 def dc_reply(number: str):
     from handlers.contract import Reply
 
-    return Reply("defect/report_note", {"reason": "other", "detail": number})
+    return Reply("defect/report_note", {"reason_label": "その他", "detail": number})
 
 
 def _line_resident(live, user_id: str) -> tuple[Resident, int]:

@@ -223,7 +223,8 @@ def test_a_twilio_retry_of_the_same_gather_gets_the_same_twiml_and_is_processed_
         assert s.scalar(select(func.count()).select_from(InboundEvent)) == 2  # start + one gather
         assert s.scalars(select(VoiceCall.seq)).one() == 2
         lines = s.scalars(select(TranscriptLine).where(TranscriptLine.direction == "in")).all()
-        assert len(lines) == 0  # keys are choices, not text
+        # Keys are choices: one line, the menu item's words (issue 19), processed once.
+        assert [line.template for line in lines] == ["transcript/tap"]
 
 
 # -- speech --------------------------------------------------------------------------------
@@ -368,14 +369,24 @@ def test_out_of_hours_voicemail_is_announced_and_becomes_an_inquiry_with_a_callb
     assert "api.twilio.com" not in raw  # stored encrypted
 
 
-def test_a_resident_waiting_for_staff_who_calls_again_goes_straight_to_a_person(client, clock):
+def test_a_resident_waiting_for_staff_who_calls_again_gets_the_menu_and_0_for_a_person(
+    client, clock
+):
+    """Issue 19: no longer straight to voicemail — the menu, with 0 for the waiting inquiry."""
     caller = Caller(client)
     caller.call()
     caller.press("0")
     again = Caller(client)
     said = again.call()
-    assert "担当者が確認しています" in said
-    assert again.root.find("Record") is not None
+    assert "前回のお問い合わせ、といあわせ ばんごう、ぜろ、ぜろ、ぜろ、いち、について、担当者が確認しています。" in said
+    assert "その件で担当者とお話しになる場合は、0を押してください。" in said
+    assert again.root.find("Gather") is not None and again.root.find("Record") is None
+    assert "会場で申請" in said  # the phone menu is there
+    person = again.press("0")
+    assert "受付番号は、といあわせ ばんごう、ぜろ、ぜろ、ぜろ、いち、です。担当者におつなぎします。" in person
+    assert again.root.find("Gather") is None  # a person (or their voicemail), not the bot
+    with db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Inquiry)) == 1  # the same inquiry
 
 
 # -- end of call ---------------------------------------------------------------------------
