@@ -2,7 +2,7 @@
 recorded as the label the resident saw (issue 19)
 
 Revision ID: f19a3b7c5e21
-Revises: 5e1d9c2a7b13
+Revises: c15f0a7e2b91
 Create Date: 2026-12-05 01:20:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f19a3b7c5e21"
-down_revision: str | None = "5e1d9c2a7b13"
+down_revision: str | None = "c15f0a7e2b91"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
