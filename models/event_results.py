@@ -89,3 +89,21 @@ def recorded_applications(session: Session, event_ids) -> int:
         )
         or 0
     )  # fmt: skip
+
+
+def unrecorded_events(session: Session, since: datetime, now: datetime) -> list[Any]:
+    """Events held (approved, open or done) that started in [since, now) with no result."""
+    from models.events import APPROVED, DONE, OPEN, SupportEvent
+
+    return list(
+        session.scalars(
+            select(SupportEvent)
+            .where(
+                SupportEvent.status.in_((APPROVED, OPEN, DONE)),
+                SupportEvent.starts_at >= since,
+                SupportEvent.starts_at < now,
+                SupportEvent.id.not_in(select(EventResult.event_id)),
+            )
+            .order_by(SupportEvent.starts_at)
+        )
+    )

@@ -63,6 +63,7 @@ def register(app: Flask) -> None:
         faq_review,
         inbox,
         report,
+        reports,
         schedule,
         security,
     )

@@ -29,4 +29,4 @@ def labels() -> dict[str, Any]:
 
 
 def html(template: str, **context: Any) -> str:
-    return env().get_template(template).render(L=labels(), **context)
+    return env().get_template(template).render(R=labels(), **context)

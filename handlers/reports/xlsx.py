@@ -100,7 +100,7 @@ def _plan(ws, c: dict[str, Any], L: dict[str, Any], chart: bytes | None) -> None
     for kind, k in c["plan"]["kinds"].items():
         ws.append([L["kind"][kind], k["events_done"], k["target_events"], k["applicants_done"],
                    k["applicants_booking_basis"], k["target_applicants"],
-                   P["yes"] if k["met"] else P["no"]])  # fmt: skip
+                   P["met_yes"] if k["met"] else P["met_no"]])  # fmt: skip
     if chart:
         from openpyxl.drawing.image import Image
 
