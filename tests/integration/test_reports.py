@@ -23,7 +23,13 @@ from models.reports import CHECKED, DRAFT, SUBMITTED, versions
 from scheduler.business_calendar import JST
 from scheduler.report_jobs import draft_daily
 from tests.booking_factories import jst
-from tests.report_factories import first_venue, month_of_events, personal_strings, record, residents_at
+from tests.report_factories import (
+    first_venue,
+    month_of_events,
+    personal_strings,
+    record,
+    residents_at,
+)
 
 NOW = jst(2026, 12, 20, 12)
 ADDED = ("online_apps", "paper_apps", "applications", "people_served", "walk_ins",
