@@ -141,7 +141,7 @@ def produce(session: Session, kind: str, key: str, now: datetime, version: int |
     history = versions(session, kind, key)
     row = next((v for v in history if v.version == version), None) if version else (
         history[0] if history else None)  # fmt: skip
-    if version and row is None:
+    if version and row is None and (history or version != 1):  # v1 of a report not drafted yet
         raise rc.UnknownReport(f"{key} v{version}")
     content = row.figures if row is not None and row.figures else rc.build(session, kind, key, now)
     before = next((v for v in history if v.status == SUBMITTED and row is not None
