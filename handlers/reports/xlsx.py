@@ -37,7 +37,7 @@ def _widths(ws, widths: dict[int, int]) -> None:
 
 
 def _summary(ws, c: dict[str, Any], L: dict[str, Any], meta: dict[str, Any]) -> None:
-    ws.append([f"{L['title'][c['kind']]}({L['subject']})"])
+    ws.append([f"{L['title'][c['kind']]}({c['program']})"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([L["city"], c["city"]])
     ws.append([L["contractor"], c["contractor"]])
