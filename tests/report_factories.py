@@ -10,7 +10,8 @@ from models.applications import create_record
 from models.bookings import DONE as BOOKING_DONE
 from models.bookings import NO_SHOW, Booking, new_code
 from models.event_results import CONSULT_CATEGORIES, TURNED_AWAY_REASONS, EventResult
-from models.events import DONE
+from models.events import DONE, VISIT, SupportEvent
+from models.places import HOME, Place
 from models.inquiries import CLOSED, Inquiry
 from models.residents import Resident
 from tests.booking_factories import jst, venue, venue_event, visit_event
@@ -87,7 +88,17 @@ def residents_at(session, event) -> list[Resident]:
         out.append(resident)
     session.add(Booking(code=new_code(), resident_id=out[0].id, event_id=event.id,
                         slot_id=event.slots[1].id, party_size=3, status=NO_SHOW, channel="line"))
+    # A home visit the same afternoon: the place is the first resident's home.
+    home = Place(kind=HOME, name=f"{PEOPLE[0]['name']}様宅", address="長府土居の内町9-9",
+                 area="chofu", approved_by_city=True, phone=PEOPLE[0]["phone"])  # fmt: skip
+    session.add(home)
     session.flush()
+    start = event.starts_at + timedelta(hours=4)
+    visit = SupportEvent(kind=VISIT, place_id=home.id, starts_at=start,
+                         ends_at=start + timedelta(hours=1), status=DONE)  # fmt: skip
+    session.add(visit)
+    session.flush()
+    record(session, visit, {"people_served": 1, "paper_apps": 1})
     return out
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from handlers.city_summary import summary_for_city
 from models import defects as dc
+from models.areas import get_area
 from models.bookings import ACTIVE, Booking
 from models.bookings import DONE as BOOKING_DONE
 from models.city import city
@@ -98,7 +99,8 @@ def booked(session: Session, event: SupportEvent) -> int:
 
 def _place(event: SupportEvent, words: dict[str, Any]) -> str:
     if event.place.kind == HOME:  # a resident's home: never its name or address
-        return words["home"] + (f"({event.place.area})" if event.place.area else "")
+        area = get_area(event.place.area) if event.place.area else None
+        return words["home"] + (f"({area.name})" if area else "")
     return event.place.name
 
 

@@ -70,15 +70,15 @@ def test_daily_figures_add_up_to_the_month_and_the_months_to_the_contract_period
 def test_plan_progress_counts_recorded_applications_and_keeps_bookings_apart(session):
     events = month_of_events(session, 2026, 12)
     venue_day = first_venue(events)
-    residents_at(session, venue_day)  # party sizes 2 + 2 attended, 3 no-show
+    residents_at(session, venue_day)  # party sizes 2 + 2 attended, 3 no-show; a home visit
     unrecorded = [e for e in events if result_of(session, e.id) is None]
     p = progress(session, period_for(session, date(2026, 12, 1)))
     recorded = sum(result_of(session, e.id).applications for e in events if e not in unrecorded)
     kinds = p["kinds"]
-    assert kinds["venue"]["applicants_recorded"] + kinds["visit"]["applicants_recorded"] == recorded
+    assert kinds["venue"]["applicants_recorded"] + kinds["visit"]["applicants_recorded"] == recorded + 1  # + the home visit
     assert kinds["venue"]["applicants_done"] == (kinds["venue"]["applicants_recorded"]
                                                  + kinds["venue"]["applicants_booking_basis"])
-    assert kinds["venue"]["events_recorded"] + kinds["visit"]["events_recorded"] == len(events) - len(unrecorded)
+    assert kinds["venue"]["events_recorded"] + kinds["visit"]["events_recorded"] == len(events) - len(unrecorded) + 1
     # The event with residents has figures: its bookings (and the no-show) do not count.
     assert result_of(session, venue_day.id) is not None
     assert kinds["venue"]["applicants_booking_basis"] == 0
@@ -164,6 +164,7 @@ def test_no_report_holds_a_residents_name_phone_application_id_or_my_number(sess
         texts.append(_xlsx_text(xlsx))
         texts.append("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert "[NAME]" in texts[1]  # the remarks were there, reduced
+    assert "個人宅(長府)" in "".join(texts[1].split())  # the home visit, by its area only
     for text in texts:
         squeezed = "".join(text.split())
         for secret in personal_strings():
