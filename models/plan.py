@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from models.bookings import ACTIVE, Booking
@@ -44,18 +44,21 @@ def _unrecorded():
     return SupportEvent.id.not_in(select(EventResult.event_id))
 
 
-def _recorded(session: Session, kind: str, span) -> tuple[int, int]:
-    """(events with recorded figures, applications they took) among held events."""
+def _recorded(session: Session, kind: str, span) -> tuple[int, int, int]:
+    """(events with recorded figures, applications they took, how many of those events
+    are not marked done yet). Recorded figures mean the event was held, whether or not
+    someone pressed 「実施済みにする」."""
     row = session.execute(
         select(func.count(EventResult.id),
-               func.coalesce(func.sum(EventResult.online_apps + EventResult.paper_apps), 0))
+               func.coalesce(func.sum(EventResult.online_apps + EventResult.paper_apps), 0),
+               func.coalesce(func.sum(case((SupportEvent.status != DONE, 1), else_=0)), 0))
         .join(SupportEvent, SupportEvent.id == EventResult.event_id)
         .where(
-            SupportEvent.kind == kind, SupportEvent.status == DONE,
+            SupportEvent.kind == kind, SupportEvent.status.in_((APPROVED, OPEN, DONE)),
             SupportEvent.starts_at >= span[0], SupportEvent.starts_at < span[1],
         )
     ).one()  # fmt: skip
-    return int(row[0] or 0), int(row[1] or 0)
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def _venue_applicants(
@@ -124,8 +127,8 @@ def progress(
     }  # fmt: skip
     for kind in (VISIT, VENUE):
         target = period.targets[kind]
-        held = _events(session, kind, (DONE,), span)
-        recorded_events, recorded = _recorded(session, kind, span)
+        recorded_events, recorded, recorded_not_done = _recorded(session, kind, span)
+        held = _events(session, kind, (DONE,), span) + recorded_not_done
         booking_basis = APPLICANTS[kind](session, (DONE,), span, unrecorded_only=True)
         served = recorded + booking_basis
         out["kinds"][kind] = {
@@ -136,8 +139,9 @@ def progress(
             "applicants_recorded": recorded,
             "applicants_booking_basis": booking_basis,
             "events_recorded": recorded_events,
-            "events_scheduled": _events(session, kind, (APPROVED, OPEN), span),
-            "applicants_scheduled": APPLICANTS[kind](session, (APPROVED, OPEN), span),
+            "events_scheduled": _events(session, kind, (APPROVED, OPEN), span) - recorded_not_done,
+            "applicants_scheduled": APPLICANTS[kind](session, (APPROVED, OPEN), span,
+                                                     unrecorded_only=True),
             "met": target.met(held, served),
         }
     return out

@@ -11,8 +11,8 @@ from models.bookings import DONE as BOOKING_DONE
 from models.bookings import NO_SHOW, Booking, new_code
 from models.event_results import CONSULT_CATEGORIES, TURNED_AWAY_REASONS, EventResult
 from models.events import DONE, VISIT, SupportEvent
-from models.places import HOME, Place
 from models.inquiries import CLOSED, Inquiry
+from models.places import HOME, Place
 from models.residents import Resident
 from tests.booking_factories import jst, venue, venue_event, visit_event
 

@@ -102,7 +102,7 @@ def reports():
             period = ct.get_period(s, int(request.args["period"])) or period
         days, months = [], []
         if period is not None:
-            days = rc.support_days(s, period.starts_on, min(period.ends_on, date.today()))
+            days = rc.support_days(s, period.starts_on, min(period.ends_on, ct.tokyo_day()))
             first, last = period.starts_on.replace(day=1), period.ends_on
             while first <= last:
                 months.append(first.strftime("%Y-%m"))
@@ -136,7 +136,7 @@ def report(kind: str, key: str):
             "console/report.html", kind=kind, key=key, c=c, meta=produced.meta, diff=produced.diff,
             history=produced.history, R=labels(), photos=pics,
             chart="data:image/png;base64," + base64.b64encode(chart).decode() if chart else "",
-            today=date.today(), can_check=can(CHECK_REPORTS),
+            today=ct.tokyo_day(), can_check=can(CHECK_REPORTS),
         )  # fmt: skip
 
 

@@ -31,13 +31,15 @@ from models.event_results import (
     TURNED_AWAY_REASONS,
     results_of,
 )
-from models.events import CANCELLED, VENUE, VISIT, SupportEvent, local
+from models.events import APPROVED, DONE, OPEN, VENUE, VISIT, SupportEvent, local
 from models.places import HOME
 from models.plan import progress
 from models.reports import COMPLETION, DAILY, MONTHLY, inquiry_counts
 from models.staff import Staff
 from models.visits import VisitRequest
 from scheduler.business_calendar import JST
+
+HELD = (APPROVED, OPEN, DONE)
 
 
 class UnknownReport(ValueError):
@@ -67,19 +69,23 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time(0), JST)
 
 
-def support_events(session: Session, first: date, last: date) -> list[SupportEvent]:
-    """Events held (not cancelled) starting on these Tokyo days, in time order."""
-    return list(
-        session.scalars(
-            select(SupportEvent)
-            .where(
-                SupportEvent.starts_at >= _instant(first),
-                SupportEvent.starts_at < _instant(last + timedelta(days=1)),
-                SupportEvent.status != CANCELLED,
-            )
-            .order_by(SupportEvent.starts_at, SupportEvent.id)
+def support_events(
+    session: Session, first: date, last: date, now: datetime | None = None
+) -> list[SupportEvent]:
+    """Events held on these Tokyo days, in time order: approved by the city, open or done
+    (neither merely planned nor cancelled) and, given ``now``, begun by then."""
+    query = (
+        select(SupportEvent)
+        .where(
+            SupportEvent.starts_at >= _instant(first),
+            SupportEvent.starts_at < _instant(last + timedelta(days=1)),
+            SupportEvent.status.in_(HELD),
         )
+        .order_by(SupportEvent.starts_at, SupportEvent.id)
     )
+    if now is not None:
+        query = query.where(SupportEvent.starts_at <= now)
+    return list(session.scalars(query))
 
 
 def booked(session: Session, event: SupportEvent) -> int:
@@ -157,7 +163,7 @@ def build(session: Session, kind: str, key: str, now: datetime) -> dict[str, Any
 
     words = labels()
     first, last, period = span_of(session, kind, key)
-    events = support_events(session, first, last)
+    events = support_events(session, first, last, now)
     results = results_of(session, [e.id for e in events])
     staff_names = [s.name for s in session.scalars(select(Staff))]
     rows = [_row(session, e, results.get(e.id), words, staff_names) for e in events]

@@ -31,7 +31,7 @@ from tests.report_factories import (
     residents_at,
 )
 
-NOW = jst(2026, 12, 20, 12)
+NOW = jst(2027, 1, 10, 12)  # after every generated event
 ADDED = ("online_apps", "paper_apps", "applications", "people_served", "walk_ins",
          "defects_on_spot", "consultations_total", "turned_away_total", "events")  # fmt: skip
 
@@ -216,3 +216,19 @@ def test_checking_freezes_what_was_checked(session):
     assert checked.status == CHECKED and checked.figures["totals"]["events"] == len(events)
     record(session, events[3], {"online_apps": 1, "people_served": 1})  # not via save(): no notice
     assert wf.produce(session, "monthly", "2026-12", NOW).content["totals"]["events"] == len(events)
+
+
+def test_recorded_figures_count_an_event_as_held_even_before_it_is_marked_done(session):
+    from models.events import OPEN
+    from tests.booking_factories import venue_event
+
+    event = venue_event(session, jst(2026, 12, 5, 10), status=OPEN)
+    period = period_for(session, date(2026, 12, 5))
+    before = progress(session, period)["kinds"]["venue"]
+    assert (before["events_done"], before["events_scheduled"]) == (0, 1)
+    record(session, event, {"online_apps": 2, "paper_apps": 1, "people_served": 4})
+    after = progress(session, period)["kinds"]["venue"]
+    assert (after["events_done"], after["applicants_done"], after["events_scheduled"]) == (1, 3, 0)
+    # A report made before the event began does not list it; one made after does.
+    assert rc.build(session, "daily", "2026-12-05", jst(2026, 12, 5, 9))["totals"]["events"] == 0
+    assert rc.build(session, "daily", "2026-12-05", NOW)["totals"]["applications"] == 3
