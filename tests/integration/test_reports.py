@@ -232,3 +232,43 @@ def test_recorded_figures_count_an_event_as_held_even_before_it_is_marked_done(s
     # A report made before the event began does not list it; one made after does.
     assert rc.build(session, "daily", "2026-12-05", jst(2026, 12, 5, 9))["totals"]["events"] == 0
     assert rc.build(session, "daily", "2026-12-05", NOW)["totals"]["applications"] == 3
+
+
+def test_confirmed_photos_go_into_both_files(session, monkeypatch):
+    """The photos of the report's events, as ``models.event_photos.confirmed_photos`` gives
+    them (blurred and confirmed), appear in the PDF and on the xlsx's 写真 sheet."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from PIL import Image
+
+    events = month_of_events(session, 2026, 12)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buf, "JPEG")
+
+    @dataclass
+    class Photo:
+        event_id: int
+        image: bytes
+        width: int
+        height: int
+        caption: str
+
+    asked = []
+
+    def confirmed_photos(_session, event_ids):
+        asked.append(list(event_ids))
+        return [Photo(events[0].id, buf.getvalue(), 64, 48, "受付の様子")]
+
+    fake = types.ModuleType("models.event_photos")
+    fake.confirmed_photos = confirmed_photos
+    monkeypatch.setitem(sys.modules, "models.event_photos", fake)
+    xlsx, pdf = wf.files(session, wf.produce(session, "monthly", "2026-12", NOW))
+    assert asked and events[0].id in asked[0]
+    book = load_workbook(io.BytesIO(xlsx))
+    assert "写真" in book.sheetnames and book["写真"]._images
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "受付の様子" in text and "確認済みの写真はありません" not in text
+    assert sum(len(p.images) for p in reader.pages) >= 2  # the chart and the photo
