@@ -24,9 +24,9 @@ sentence in a template.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -149,12 +149,17 @@ def encode(rgb: np.ndarray) -> bytes:
 # --- faces ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+_local = threading.local()  # a classifier is not shared between threads
+
+
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    classifier = cv2.CascadeClassifier(cv2.data.haarcascades + name)
-    if classifier.empty():  # the wheel is broken: refuse to store anything
-        raise RuntimeError(f"face model {name} missing from the OpenCV wheel")
-    return classifier
+    loaded = _local.__dict__.setdefault("cascades", {})
+    if name not in loaded:
+        classifier = cv2.CascadeClassifier(cv2.data.haarcascades + name)
+        if classifier.empty():  # the wheel is broken: refuse to store anything
+            raise RuntimeError(f"face model {name} missing from the OpenCV wheel")
+        loaded[name] = classifier
+    return loaded[name]
 
 
 def detect_faces(rgb: np.ndarray) -> list[Box]:
