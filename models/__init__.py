@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     contracts,
     conversations,
     defects,
+    event_photos,
     event_results,
     events,
     faq_review,

@@ -130,7 +130,7 @@ def report(kind: str, key: str):
             abort(404)
         c = produced.content
         chart = progress_png(c["plan"], labels()) if c.get("plan") else None
-        pics = [{"uri": ph.data_uri(p), "caption": p.caption or "", "label": ""}
+        pics = [{"uri": ph.data_uri(p), "caption": ph.caption(p), "label": ""}
                 for p in ph.confirmed(s, c)]  # fmt: skip
         return render_template(
             "console/report.html", kind=kind, key=key, c=c, meta=produced.meta, diff=produced.diff,

@@ -78,7 +78,11 @@ def check(session: Session, kind: str, key: str, actor: str, role: str, now: dat
     row = ensure_draft(session, kind, key, actor)
     if row.status != DRAFT:
         raise WorkflowRefused(NOT_DRAFT)
-    row.figures = rc.build(session, kind, key, now)
+    from handlers.reports.photos import confirmed
+
+    figures = rc.build(session, kind, key, now)
+    figures["photo_ids"] = [p.id for p in confirmed(session, figures)]  # the photos checked
+    row.figures = figures
     row.status, row.checked_by, row.checked_at = CHECKED, actor, now
     audit(session, actor, "check", target(kind, key), f"v{row.version}")
     return row
@@ -163,7 +167,7 @@ def files(session: Session, produced: Produced) -> tuple[bytes, bytes]:
     chart = progress_png(c["plan"], words) if c.get("plan") else None
     pics = ph.confirmed(session, c)
     places = {r["event_id"]: f"{r['date']} {r['place']}" for r in c["events"]}
-    pdf_photos = [{"uri": ph.data_uri(p), "caption": p.caption or "",
+    pdf_photos = [{"uri": ph.data_uri(p), "caption": ph.caption(p),
                    "label": places.get(p.event_id, "")} for p in pics]  # fmt: skip
     xlsx = workbook(c, words, produced.meta, chart=chart, photos=pics)
     pdf = document(c, produced.meta, chart=chart, photos=pdf_photos, diff=produced.diff)

@@ -132,9 +132,11 @@ def _defects(ws, c: dict[str, Any], L: dict[str, Any]) -> None:
 def _photos(ws, photos: list[Any], L: dict[str, Any]) -> None:
     from openpyxl.drawing.image import Image
 
+    from handlers.reports.photos import caption
+
     row = 1
     for photo in photos:
-        ws.cell(row=row, column=1, value=photo.caption or "")
+        ws.cell(row=row, column=1, value=caption(photo))
         image = Image(io.BytesIO(photo.image))
         scale = min(1.0, 480 / max(photo.width or 480, 1))
         image.width, image.height = int((photo.width or 480) * scale), int((photo.height or 360) * scale)

@@ -1,7 +1,7 @@
 """event results and report versions (issue 12)
 
 Revision ID: c12a9d3e1f40
-Revises: 5e1d9c2a7b13
+Revises: c12b0e5f7a31
 Create Date: 2026-12-05 01:15:00
 """
 
@@ -13,7 +13,7 @@ import models.base
 
 
 revision: str = 'c12a9d3e1f40'
-down_revision: str | None = '5e1d9c2a7b13'
+down_revision: str | None = 'c12b0e5f7a31'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

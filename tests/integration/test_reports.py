@@ -17,6 +17,7 @@ from handlers.reports import content as rc
 from handlers.reports import results as res
 from handlers.reports import workflow as wf
 from models.contracts import period_for
+from models.event_photos import add_photo, confirm
 from models.event_results import result_of
 from models.plan import progress
 from models.reports import CHECKED, DRAFT, SUBMITTED, versions
@@ -154,6 +155,8 @@ def test_no_report_holds_a_residents_name_phone_application_id_or_my_number(sess
     residents_at(session, venue_day)
     result = result_of(session, venue_day.id)
     result.remarks = "山田太郎さん(09012345678)が申請ID 12345678901234567890123 を持参。佐藤花子様も来場"
+    confirm(add_photo(session, venue_day.id, _jpeg(), 64, 48, account_id=None,
+                      caption="山田太郎さんの受付(090-1234-5678)"), None)  # fmt: skip
     session.flush()
     period = period_for(session, date(2026, 12, 1))
     day = venue_day.starts_at.astimezone(JST).date().isoformat()
@@ -165,6 +168,7 @@ def test_no_report_holds_a_residents_name_phone_application_id_or_my_number(sess
         texts.append("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert "[NAME]" in texts[1]  # the remarks were there, reduced
     assert "個人宅(長府)" in "".join(texts[1].split())  # the home visit, by its area only
+    assert "[NAME]さんの受付" in "".join(texts[1].split())  # the photo's caption, reduced
     for text in texts:
         squeezed = "".join(text.split())
         for secret in personal_strings():
@@ -272,3 +276,26 @@ def test_confirmed_photos_go_into_both_files(session, monkeypatch):
     text = "".join(p.extract_text() for p in reader.pages)
     assert "受付の様子" in text and "確認済みの写真はありません" not in text
     assert sum(len(p.images) for p in reader.pages) >= 2  # the chart and the photo
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_only_confirmed_photos_and_a_checked_report_keeps_the_photos_it_was_checked_with(session):
+    events = month_of_events(session, 2026, 12)
+    day = events[0].starts_at.astimezone(JST).date().isoformat()
+    first = add_photo(session, events[0].id, _jpeg(), 64, 48, account_id=None, caption="一枚目")
+    confirm(first, None)
+    add_photo(session, events[0].id, _jpeg(), 64, 48, account_id=None, caption="未確認の写真")
+    wf.check(session, "daily", day, "staff:gm", "general_manager", NOW)
+    later = add_photo(session, events[0].id, _jpeg(), 64, 48, account_id=None, caption="後から")
+    confirm(later, None)
+    session.flush()
+    _xlsx, pdf = wf.files(session, wf.produce(session, "daily", day, NOW))
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "一枚目" in text and "未確認の写真" not in text and "後から" not in text
