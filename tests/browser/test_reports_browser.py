@@ -1,6 +1,6 @@
 """Reports in a real browser (Chromium), on a phone-sized screen: a site manager records
-a venue day's figures (an error shows next to its field first), then downloads the daily
-report as Excel and PDF."""
+a venue day's figures (an error shows next to its field first), uploads a photo and
+confirms it, then downloads the daily report as Excel and PDF (the photo in both)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ from models.staff import SITE_MANAGER, WORKER, Assignment
 from tests.booking_factories import jst, venue_event
 from tests.browser.test_console_browser import browser, sign_in  # noqa: F401 - fixtures
 from tests.console_helpers import make_staff
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 160, 90)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(browser, live):  # noqa: F811
@@ -51,6 +59,13 @@ def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(br
         page.get_by_label("対応した人数").fill("6")
         page.get_by_role("button", name="実績を保存する").click()
         assert page.get_by_role("status").filter(has_text="実績を保存しました。").is_visible()
+        page.goto(f"/console/events/{event_id}")
+        page.locator("#event-photos-link").click()
+        page.locator("#photo-file").set_input_files(
+            files=[{"name": "venue.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
+        page.get_by_label(re.compile("^説明")).fill("受付の様子")
+        page.get_by_role("button", name="送って顔をぼかす").click()
+        page.locator("#confirm-photo").click()
         page.goto("/console/reports")
         page.get_by_role("link", name=re.compile("2026-11-28")).click()
         assert "日次報告書" in page.locator("#report-preview").inner_text()
@@ -60,8 +75,10 @@ def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(br
             page.get_by_role("link", name=re.compile("PDF")).click()
         book = load_workbook(io.BytesIO(open(xlsx.value.path(), "rb").read()))
         assert list(book["実施回"].values)[-1][6] == 4  # 2 online + 2 paper
+        assert book["写真"]._images
         text = "".join(p.extract_text() for p in PdfReader(pdf.value.path()).pages)
         squeezed = "".join(text.split())
         assert "日次報告書" in squeezed and "雨のため来場は少なめ" in squeezed
+        assert "受付の様子" in squeezed and sum(len(p.images) for p in PdfReader(pdf.value.path()).pages)
     finally:
         context.close()
