@@ -88,7 +88,9 @@ def photo_upload(event_id: int):
             s, event_id, safe.jpeg, safe.width, safe.height, account_id=g.account.id,
             caption=request.form.get("caption"), faces_found=len(safe.faces),
         )  # fmt: skip
-        audit(s, actor(), "upload", photo.target, f"event:{event_id}; faces blurred {len(safe.faces)}")
+        audit(
+            s, actor(), "upload", photo.target, f"event:{event_id}; faces blurred {len(safe.faces)}"
+        )
         s.commit()
         photo_id = photo.id
     flash("photo_uploaded")

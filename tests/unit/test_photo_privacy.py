@@ -161,7 +161,8 @@ def test_a_box_drawn_by_hand_blurs_that_region_only():
 
 
 @pytest.mark.parametrize(
-    "box", [("a", "1", "10", "10"), ("0", "0", "2", "10"), ("600", "0", "10", "10"), ("", "", "", "")]
+    "box",
+    [("a", "1", "10", "10"), ("0", "0", "2", "10"), ("600", "0", "10", "10"), ("", "", "", "")],
 )
 def test_a_bad_box_is_refused(box):
     with pytest.raises(pp.PhotoRefused) as refused:
