@@ -15,6 +15,28 @@ from datetime import date
 from pathlib import Path
 
 
+def _sample_photo(session, event_id: int) -> None:
+    """scikit-image's astronaut (a public-domain NASA portrait), faces blurred on upload
+    (handlers/photo_privacy) and confirmed, as the console would store it. Without
+    scikit-image (a test extra) the samples have no photo."""
+    try:
+        from skimage import data
+    except ImportError:
+        return
+    import io
+
+    from PIL import Image
+
+    from handlers.photo_privacy import process_upload
+    from models.event_photos import add_photo, confirm
+
+    buf = io.BytesIO()
+    Image.fromarray(data.astronaut()).save(buf, "JPEG")
+    safe = process_upload(buf.getvalue())
+    confirm(add_photo(session, event_id, safe.jpeg, safe.width, safe.height, account_id=None,
+                      caption="受付の様子(顔はぼかして保存)", faces_found=len(safe.faces)), None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="/tmp/report-samples")
@@ -46,6 +68,7 @@ def main() -> None:
                 result_of(s, first_venue(events).id).remarks = (
                     "雨のため午後は来場が少なかった。高齢の方の付き添いが多く、待ち時間は最長15分。"
                 )
+                _sample_photo(s, first_venue(events).id)
                 period = period_for(s, date(2026, 11, 1))
                 day = first_venue(events).starts_at.astimezone(JST).date()
                 keys = [("daily", day.isoformat()), ("monthly", "2026-11"),
