@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -74,11 +75,14 @@ def main() -> None:
                 keys = [("daily", day.isoformat()), ("monthly", "2026-11"),
                         ("completion", str(period.id))]  # fmt: skip
                 for kind, key in keys:
+                    started = time.perf_counter()
                     produced = wf.produce(s, kind, key, utcnow())
                     xlsx, pdf = wf.files(s, produced)
+                    took = time.perf_counter() - started
                     for ext, body in (("xlsx", xlsx), ("pdf", pdf)):
                         (out / f"sample-{kind}.{ext}").write_bytes(body)
-                    print(f"{kind}: {len(xlsx):,} B xlsx, {len(pdf):,} B pdf")
+                    print(f"{kind}: {len(produced.content['events'])} events, {len(xlsx):,} B xlsx, "
+                          f"{len(pdf):,} B pdf, {took:.2f} s")
     if args.images:
         images = Path(args.images)
         images.mkdir(parents=True, exist_ok=True)
