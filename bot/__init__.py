@@ -85,6 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     public.register(app)  # /events, /events.ics, /events.json (issue 14)
     app.cli.add_command(flyer.flyer_command)
     from bot.cli_api_tokens import api_token_cli
+    from bot.cli_reports import report_cli
+
+    app.cli.add_command(report_cli)
 
     app.cli.add_command(api_token_cli)
 

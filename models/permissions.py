@@ -21,11 +21,13 @@ MANAGE_STAFF = "manage_staff"
 VIEW_AUDIT = "view_audit"  # the audit log viewer and its CSV (both logged)
 MANAGE_CONTRACTS = "manage_contracts"  # create and edit contract periods (audited)
 RECEIVE_CITY_NOTICES = "receive_city_notices"  # the complaint alert; acknowledge it
+RECORD_RESULTS = "record_results"  # an event's figures after the event (docs/reports.md)
+CHECK_REPORTS = "check_reports"  # check a report and mark it submitted to the city
 
 ALL = (
     VIEW_INBOX, REPLY, REVEAL_PERSONAL, VIEW_SCHEDULE, EDIT_SCHEDULE, APPROVE,
     VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN, MANAGE_STAFF, VIEW_AUDIT,
-    MANAGE_CONTRACTS, RECEIVE_CITY_NOTICES,
+    MANAGE_CONTRACTS, RECEIVE_CITY_NOTICES, RECORD_RESULTS, CHECK_REPORTS,
 )  # fmt: skip
 
 MATRIX: dict[str, frozenset[str]] = {
@@ -39,9 +41,11 @@ MATRIX: dict[str, frozenset[str]] = {
             EDIT_SCHEDULE,
             VIEW_CITY_REPORT,
             VIEW_PLAN,
+            RECORD_RESULTS,
+            CHECK_REPORTS,
         }
     ),  # fmt: skip
-    WORKER: frozenset({VIEW_INBOX, REPLY, VIEW_SCHEDULE}),
+    WORKER: frozenset({VIEW_INBOX, REPLY, VIEW_SCHEDULE, RECORD_RESULTS}),
     CITY_OFFICIAL: frozenset(
         {VIEW_SCHEDULE, APPROVE, VIEW_CITY_REPORT, EXPORT_CITY_REPORT, VIEW_PLAN,
          VIEW_AUDIT, RECEIVE_CITY_NOTICES}

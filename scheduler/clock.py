@@ -37,6 +37,7 @@ from scheduler.jobs import CRON_JOBS, JOBS
 from scheduler.lock import ClockLock, ClockLockTaken
 from scheduler.reach_jobs import CRON_JOBS as REACH_CRON_JOBS
 from scheduler.reach_jobs import JOBS as REACH_JOBS
+from scheduler.report_jobs import CRON_JOBS as REPORT_CRON_JOBS
 from scheduler.retention_jobs import CRON_JOBS as RETENTION_CRON_JOBS
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def configure(scheduler, app: Flask, wrap: Callable[[Callable], Callable] = lamb
             coalesce=True,
             misfire_grace_time=seconds,
         )
-    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS, **REACH_CRON_JOBS}.items():
+    for job_id, (func, fields) in {**CRON_JOBS, **RETENTION_CRON_JOBS, **REACH_CRON_JOBS,
+                                  **REPORT_CRON_JOBS}.items():
         scheduler.add_job(
             wrap(func),
             "cron",

@@ -111,7 +111,11 @@ def response_schemas() -> dict[str, Any]:
                           staff_id=ID, role=enum(*STAFF_ROLES)),
         "Plan": {"type": "object", "properties": {
             "period": {"type": "object"}, "from": {"type": "string", "format": "date"},
-            "kinds": {"type": "object"}}},
+            "kinds": {"type": "object", "description": (
+                "per kind: events_done, applicants_done (= applicants_recorded, the "
+                "applications staff recorded after held events, + applicants_booking_basis, "
+                "booked numbers of held events with no figures yet), events_recorded, "
+                "events_scheduled, applicants_scheduled, target_events, target_applicants, met")}}},
         "ContractPeriod": obj(
             ["id", "name", "start", "end"], id=ID, name=S, start=DATE,
             end={**DATE, "description": "the last day, inclusive"},

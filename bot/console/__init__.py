@@ -63,7 +63,9 @@ def register(app: Flask) -> None:
         defects,
         faq_review,
         inbox,
+        photos,
         report,
+        reports,
         schedule,
         security,
     )

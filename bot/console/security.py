@@ -9,6 +9,8 @@
   the console itself (no inline script, no ``unsafe-inline``).
 - Every POST to the console carries the session's CSRF token (form field
   ``csrf_token`` or header ``X-CSRF-Token``); a missing or wrong one is a 400.
+- Uploads (``UPLOAD_LIMITS``: event photos) are parsed in memory, never spooled to a
+  temporary file, with their own body limit (the app's is 1 MiB).
 - Each request reloads the account, so a deactivated person or a withdrawn
   pledge ends the session at once.
 """
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import hmac
+import io
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -35,6 +38,8 @@ SESSION_HOURS = 8
 SESSION_KEY = "console_session"
 CSRF_KEY = "console_csrf"
 PUBLIC_ENDPOINTS = {"console.login", "console.script", "console.style"}
+# Endpoints that take a file, with their body limit in bytes (bot/console/photos.py adds).
+UPLOAD_LIMITS: dict[str, int] = {}
 
 
 def configure(app: Flask) -> None:
@@ -84,8 +89,18 @@ def end_session() -> None:
     session[CSRF_KEY] = secrets.token_urlsafe(32)
 
 
+def _in_memory(*_args: Any, **_kwargs: Any) -> io.BytesIO:
+    """Werkzeug's stream for an uploaded file: memory, not a temporary file on disk (an
+    original photo must never touch the disk)."""
+    return io.BytesIO()
+
+
 @bp.before_request
 def _guard():
+    limit = UPLOAD_LIMITS.get(request.endpoint or "")
+    if limit and request.method == "POST":
+        request.max_content_length = limit
+        request._get_file_stream = _in_memory  # documented as the hook to override
     if request.method == "POST" and not _csrf_ok():
         abort(400, description="csrf")
     g.account = None
@@ -148,6 +163,11 @@ def _template_helpers() -> dict[str, Any]:
 @bp.errorhandler(400)
 def _bad_request(err):
     return render_template("console/error.html", code=400, reason=err.description), 400
+
+
+@bp.errorhandler(413)
+def _too_large(_err):
+    return render_template("console/error.html", code=413, reason="too_large"), 413
 
 
 @bp.errorhandler(403)

@@ -59,7 +59,75 @@
     });
   }
 
+  // Event photos: drag (finger or mouse) on the photo to fill the blur box's x, y, w, h
+  // in the photo's own pixels; the fields stay usable without this.
+  function photoBoxes(stage) {
+    var img = stage.querySelector("img");
+    var mark = stage.querySelector(".photo-box");
+    var form = document.getElementById("blur-form");
+    if (!img || !mark || !form) { return; }
+    var natW = parseInt(stage.getAttribute("data-width"), 10);
+    var natH = parseInt(stage.getAttribute("data-height"), 10);
+    var start = null;
+    function at(ev) {
+      var r = img.getBoundingClientRect();
+      return {
+        x: Math.min(Math.max(ev.clientX - r.left, 0), r.width),
+        y: Math.min(Math.max(ev.clientY - r.top, 0), r.height),
+        sx: natW / r.width, sy: natH / r.height
+      };
+    }
+    function draw(a, b) {
+      var x = Math.min(a.x, b.x), y = Math.min(a.y, b.y);
+      var w = Math.abs(a.x - b.x), h = Math.abs(a.y - b.y);
+      mark.hidden = false;
+      mark.style.left = x + "px"; mark.style.top = y + "px";
+      mark.style.width = w + "px"; mark.style.height = h + "px";
+      form.elements.x.value = String(Math.round(x * b.sx));
+      form.elements.y.value = String(Math.round(y * b.sy));
+      form.elements.w.value = String(Math.round(w * b.sx));
+      form.elements.h.value = String(Math.round(h * b.sy));
+    }
+    stage.addEventListener("pointerdown", function (ev) {
+      ev.preventDefault();
+      start = at(ev);
+      stage.setPointerCapture(ev.pointerId);
+    });
+    stage.addEventListener("pointermove", function (ev) {
+      if (start) { draw(start, at(ev)); }
+    });
+    function end(ev) {
+      if (!start) { return; }
+      var stop = at(ev);
+      if (Math.abs(stop.x - start.x) < 4 && Math.abs(stop.y - start.y) < 4) {
+        // A tap: a box of a tenth of the photo's width around the point.
+        var half = img.getBoundingClientRect().width / 20;
+        start = { x: stop.x - half, y: stop.y - half, sx: stop.sx, sy: stop.sy };
+        stop = { x: stop.x + half, y: stop.y + half, sx: stop.sx, sy: stop.sy };
+      }
+      draw(start, stop);
+      start = null;
+    }
+    stage.addEventListener("pointerup", end);
+    stage.addEventListener("pointercancel", function () { start = null; });
+  }
+
+  // A phone's upload takes a few seconds: say so, and keep the button from a second send.
+  function busyForms() {
+    document.querySelectorAll("form[data-busy]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var note = form.querySelector(".busy");
+        if (note) { note.textContent = form.getAttribute("data-busy"); note.hidden = false; }
+        var button = form.querySelector("button[type=submit]");
+        if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var stage = document.getElementById("photo-stage");
+    if (stage) { photoBoxes(stage); }
+    busyForms();
     var box = document.getElementById("new-escalations");
     if (box) { pollEscalations(box); }
     var alert = document.getElementById("city-alert");

@@ -29,6 +29,8 @@ PAGES = {
     "/console/audit": {"general_manager", "city_official"},
     "/console/audit.csv": {"general_manager", "city_official"},
     "/console/alerts/poll": {"general_manager", "city_official"},
+    "/console/reports": {"general_manager", "site_manager", "city_official"},
+    "/console/reports/monthly/2026-11": {"general_manager", "site_manager", "city_official"},
 }
 
 
@@ -44,6 +46,12 @@ def test_matrix_matches_the_issue():
         assert allowed("city_official", permission)
     assert not allowed("city_official", "manage_contracts")
     assert not allowed("site_manager", "view_audit") and not allowed("worker", "view_audit")
+    # Issue 12: staff on site record an event's figures; site and general managers check
+    # and submit reports; the city reads them (view_city_report) but neither records nor checks.
+    assert allowed("worker", "record_results") and not allowed("worker", "check_reports")
+    assert allowed("site_manager", "check_reports")
+    assert not allowed("city_official", "record_results")
+    assert not allowed("city_official", "check_reports")
     with pytest.raises(ValueError):
         allowed("worker", "fly")
 
