@@ -7,15 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.event_photos import confirmed_photos
+
 
 def confirmed(session: Session, content: dict[str, Any]) -> list[Any]:
     """Confirmed photos of the report's events, in event order. A checked (frozen) report
     keeps the photos confirmed when it was checked (``photo_ids``): one confirmed later
     does not slip into what the city already has."""
-    try:
-        from models.event_photos import confirmed_photos
-    except ImportError:  # the photo feature is not installed in this build
-        return []
     ids = [row["event_id"] for row in content["events"]]
     found = list(confirmed_photos(session, ids)) if ids else []
     if "photo_ids" in content:
