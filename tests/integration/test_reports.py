@@ -241,8 +241,6 @@ def test_recorded_figures_count_an_event_as_held_even_before_it_is_marked_done(s
 def test_confirmed_photos_go_into_both_files(session, monkeypatch):
     """The photos of the report's events, as ``models.event_photos.confirmed_photos`` gives
     them (blurred and confirmed), appear in the PDF and on the xlsx's 写真 sheet."""
-    import sys
-    import types
     from dataclasses import dataclass
 
     from PIL import Image
@@ -265,9 +263,7 @@ def test_confirmed_photos_go_into_both_files(session, monkeypatch):
         asked.append(list(event_ids))
         return [Photo(events[0].id, buf.getvalue(), 64, 48, "受付の様子")]
 
-    fake = types.ModuleType("models.event_photos")
-    fake.confirmed_photos = confirmed_photos
-    monkeypatch.setitem(sys.modules, "models.event_photos", fake)
+    monkeypatch.setattr("handlers.reports.photos.confirmed_photos", confirmed_photos)
     xlsx, pdf = wf.files(session, wf.produce(session, "monthly", "2026-12", NOW))
     assert asked and events[0].id in asked[0]
     book = load_workbook(io.BytesIO(xlsx))
