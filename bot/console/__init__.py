@@ -36,6 +36,21 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else ""
 
 
+def _when(value: datetime | str | None, time_too: bool = True) -> str:
+    """A date (and time) for people: 2026年12月10日(木) 10:00; ISO strings too."""
+    from handlers.text import env
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    local = value.astimezone(JST) if value.tzinfo else value
+    return env().get_template("_console_when.txt").render(at=local, time_too=time_too).strip()
+
+
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -70,4 +85,5 @@ def register(app: Flask) -> None:
     security.configure(app)
     app.jinja_env.filters.setdefault("jst", _jst)
     app.jinja_env.filters.setdefault("csv", _csv)
+    app.jinja_env.filters.setdefault("when", _when)
     app.register_blueprint(bp)
