@@ -60,9 +60,8 @@ def _ask(turn: Turn, step: Step) -> None:
         return  # the step had nothing to ask and left the flow (the menu is shown)
     for reply in turn.replies[first:]:
         values = {c.value for c in reply.choices}
-        if reply.choices and BACK not in values:
-            if len(reply.choices) >= MAX_CHOICES:
-                reply.choices = reply.choices[: MAX_CHOICES - 1]
+        # A full row of choices stays whole: typed 戻る and the phone's * still go back.
+        if reply.choices and BACK not in values and len(reply.choices) < MAX_CHOICES:
             reply.choices.append(Choice(label("back"), BACK))
 
 
