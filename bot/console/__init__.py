@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, Response, render_template
 
@@ -36,7 +36,7 @@ def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else ""
 
 
-def _when(value: datetime | str | None, time_too: bool = True) -> str:
+def _when(value: datetime | date | str | None, time_too: bool = True) -> str:
     """A date (and time) for people: 2026年12月10日(木) 10:00; ISO strings too."""
     from handlers.text import env
 
@@ -47,6 +47,8 @@ def _when(value: datetime | str | None, time_too: bool = True) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
+    if not isinstance(value, datetime):  # a date
+        return env().get_template("_console_when.txt").render(at=value, time_too=False).strip()
     local = value.astimezone(JST) if value.tzinfo else value
     return env().get_template("_console_when.txt").render(at=local, time_too=time_too).strip()
 

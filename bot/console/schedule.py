@@ -231,6 +231,7 @@ def visit_requests(errors=None, status=200):
             form=request.form if request.method == "POST" else {},
             approvals=approvals_of(s, VISIT_REQUEST, [r.id for r in reqs]),
             areas={r.id: area_name(r.area or _area_of(r.postal_code)) for r in reqs},
+            towns={r.id: _town_of(r.postal_code) for r in reqs},
         ), status  # fmt: skip
 
 
@@ -293,6 +294,12 @@ def _area_of(postal_code: str | None) -> str | None:
     """The area a postcode resolves to, for requests recorded without one."""
     info = lookup(postal_code) if postal_code else None
     return info.area if info else None
+
+
+def _town_of(postal_code: str | None) -> str:
+    """The town a postcode resolves to: shown when no area rule covers it (areas.yaml)."""
+    info = lookup(postal_code) if postal_code else None
+    return info.town if info else ""
 
 
 def _actor() -> Actor:
