@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import schedule_ops as ops
+from handlers import visit_ops
 from handlers.numbers import record_id, whole
 from models import events as ev
 from scheduler.business_calendar import JST
@@ -157,3 +158,10 @@ def parse_proposal(form: Any) -> tuple[datetime, datetime] | str:
     if not length:
         return "bad_number"
     return starts_at, starts_at + timedelta(minutes=length)
+
+
+def parse_team(form: Any) -> visit_ops.Team:
+    """The team chosen on the visit form: ids of the site manager, workers, city official."""
+    workers = tuple(i for i in (record_id(form.get(f"worker{n}", "")) for n in (1, 2)) if i)
+    return visit_ops.Team(record_id(form.get("site_manager", "")), workers,
+                          record_id(form.get("city_official", "")))  # fmt: skip

@@ -20,7 +20,7 @@ from handlers.flows.registry import load_flows
 from handlers.routes import choice_route
 from handlers.text import label, render
 from handlers.turn import Turn
-from handlers.words import global_word
+from handlers.words import asks_for_my_bookings, global_word
 from models.city import city
 from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
 from models.inquiries import log_line, tapped_label, transcript_row
@@ -194,6 +194,9 @@ def _answer_step(turn: Turn) -> None:
     retry = engine.answer(turn)
     if retry is None:
         return
+    if turn.inbound.kind == "text" and asks_for_my_bookings(turn.inbound.text):
+        engine.start(turn, "bookings")  # the list, whatever the flow was asking
+        return
     # Not a valid answer: it may be a question asked in the middle of the flow.
     if turn.inbound.kind == "text" and faq_reply.answer_if_confident(turn):
         turn.add(Reply("flow/resume"))
@@ -215,6 +218,10 @@ def _route_top_level(turn: Turn, value: str | None) -> None:
             engine.start(turn, flow)
         else:
             turn.add(menu.main_menu("menu/not_ready"))
+        return
+    # 「予約の確認」「予約をやめたい」: the bookings list, before the FAQ reads it.
+    if inbound.kind == "text" and asks_for_my_bookings(inbound.text):
+        engine.start(turn, "bookings")
         return
     # Defect notices (issue 7): 「不備の通知が来た」 (handlers/data/defect_words.yaml),
     # menu:defect and the buttons under a defect notice; handlers/defects.py decides.

@@ -10,6 +10,7 @@ proposed date and of a scheduled visit through the outbox.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -19,13 +20,38 @@ from handlers.booking_rules import IN_THE_PAST
 from handlers.contract import Reply
 from handlers.notify import notify
 from handlers.redact import redact
-from handlers.schedule_ops import BAD_TRANSITION, Actor, record_approval_by, refuse_if
+from handlers.schedule_ops import (
+    BAD_TRANSITION,
+    Actor,
+    EventPlan,
+    assign_staff,
+    change_event_status,
+    create_event,
+    record_approval_by,
+    refuse_if,
+)
+from handlers.text import render
 from handlers.visit_notices import tell_proposed
 from models import visits as vr
-from models.approvals import OFFICIAL_WAIVER, VISIT_REQUEST, Approval, approvals_of
+from models.approvals import (
+    EVENT,
+    OFFICIAL_WAIVER,
+    VISIT_REQUEST,
+    Approval,
+    approvals_of,
+    record_approval,
+)
 from models.audit import audit
 from models.events import APPROVED, OPEN, PLANNED, VISIT, SupportEvent
-from models.staff import RuleViolation
+from models.places import FACILITY, HOME, Place
+from models.staff import (
+    CITY_OFFICIAL,
+    NEEDS_SITE_MANAGER,
+    SITE_MANAGER,
+    WORKER,
+    RuleViolation,
+    staffing_errors,
+)
 from scheduler.business_calendar import validate_visit_window
 
 PROPOSAL_NOT_ACCEPTED, NEEDS_VISIT_EVENT = "proposal_not_accepted", "needs_visit_event"
@@ -130,3 +156,83 @@ def waive_city_official(
     waiver = record_approval_by(session, actor, OFFICIAL_WAIVER, event.id, now, reason=text)
     audit(session, actor.name, "waive_city_official", f"event:{event.id}", text)
     return waiver
+
+
+# --- fixing a visit in the console ---------------------------------------------------
+
+NOT_THE_ACCEPTED_DATE = "not_the_accepted_date"
+
+
+@dataclass(frozen=True)
+class Team:
+    """Who goes: the site manager, the other workers, the city official (or none)."""
+
+    site_manager: int | None
+    workers: tuple[int, ...] = ()
+    city_official: int | None = None
+
+
+def accepted_proposal(request: vr.VisitRequest) -> vr.VisitProposal | None:
+    return next((p for p in reversed(request.proposals) if p.status == vr.ACCEPTED), None)
+
+
+def _visit_place(session: Session, request: vr.VisitRequest) -> Place:
+    """The home or facility of the request as a place; the city approved it with the request."""
+    place = Place(
+        kind=FACILITY if request.kind == FACILITY else HOME,
+        name=render("visit/place_name", kind=request.kind, number=request.id),
+        address=request.address, postal_code=request.postal_code, area=request.area,
+        approved_by_city=True,
+    )  # fmt: skip
+    session.add(place)
+    session.flush()
+    return place
+
+
+def fix_visit(
+    session: Session, actor: Actor, request: vr.VisitRequest, starts_at: datetime,
+    ends_at: datetime, team: Team, now: datetime, *, waiver_reason: str | None = None,
+) -> SupportEvent:  # fmt: skip
+    """An approved request becomes a visit on the schedule, staffed by the program's rules.
+
+    The date is the one the resident accepted and the city approved (another date
+    is proposed again instead); the event is created at the request's home or
+    facility, the team assigned (each assignment under ``assign``'s rules), the
+    staffing checked (2+ workers, an approved site manager, a city official or a
+    recorded waiver), the event approved on the strength of the request's approval
+    and opened; then ``schedule_visit`` tells the resident. Any refusal rolls back.
+    """
+    _require_move(request, vr.SCHEDULED)
+    accepted = accepted_proposal(request)
+    if accepted is None:
+        raise RuleViolation(PROPOSAL_NOT_ACCEPTED)
+    if (starts_at, ends_at) != (accepted.starts_at, accepted.ends_at):
+        raise RuleViolation(NOT_THE_ACCEPTED_DATE, field="day")
+    if starts_at <= now:
+        raise RuleViolation(IN_THE_PAST, field="day")
+    place = _visit_place(session, request)
+    plan = EventPlan(VISIT, place.id, starts_at, ends_at)
+    event = create_event(session, actor, plan, now)
+    if team.site_manager is None:
+        raise RuleViolation(NEEDS_SITE_MANAGER, field="site_manager")
+    chosen = [(team.site_manager, SITE_MANAGER), *((w, WORKER) for w in team.workers if w)]
+    if team.city_official:
+        chosen.append((team.city_official, CITY_OFFICIAL))
+    errors: list[str] = []
+    for staff_id, role in chosen:
+        try:
+            assign_staff(session, actor, event, staff_id, role)
+        except RuleViolation as refused:
+            errors += [c for c in refused.codes if c not in errors]
+    if not team.city_official and (waiver_reason or "").strip():
+        waive_city_official(session, actor, event, waiver_reason, now)
+    errors += [c for c in staffing_errors(session, event) if c not in errors]
+    refuse_if(errors)
+    approval = approvals_of(session, VISIT_REQUEST, [request.id]).get(request.id)
+    event.status = APPROVED
+    record_approval(session, EVENT, event.id, staff_id=approval.staff_id if approval else None,
+                    login=approval.login if approval else actor.name, now=now,
+                    reason=f"visit_request:{request.id}")  # fmt: skip
+    change_event_status(session, actor, event, OPEN, now)
+    schedule_visit(session, actor, request, event.id, now)
+    return event

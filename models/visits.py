@@ -57,6 +57,8 @@ class VisitRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the resident cancelled the request in chat (status declined).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposals: Mapped[list[VisitProposal]] = relationship(
         back_populates="request", order_by="VisitProposal.id", lazy="selectin"
@@ -128,5 +130,28 @@ def unanswered_proposals(session: Session) -> list[VisitProposal]:
             select(VisitProposal).where(
                 VisitProposal.status == WAITING_ANSWER, VisitProposal.nudged_at.is_(None)
             )
+        )
+    )
+
+
+def cancel_by_resident(request: VisitRequest, now: datetime) -> bool:
+    """The resident calls the visit off; False when it is no longer open."""
+    if request.status not in OPEN_REQUEST:
+        return False
+    for proposal in request.proposals:
+        if proposal.status == WAITING_ANSWER:
+            proposal.status = WITHDRAWN
+    request.status = DECLINED
+    request.cancelled_at = now
+    return True
+
+
+def cancelled_by_residents(session: Session, since: datetime) -> list[VisitRequest]:
+    """Requests residents cancelled since ``since``, the latest first (for staff)."""
+    return list(
+        session.scalars(
+            select(VisitRequest)
+            .where(VisitRequest.cancelled_at.is_not(None), VisitRequest.cancelled_at >= since)
+            .order_by(VisitRequest.cancelled_at.desc())
         )
     )

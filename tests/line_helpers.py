@@ -88,6 +88,14 @@ class Resident:
         with db.reader() as s:
             return [r.as_dict() for r in line_requests_since(s, 0, to=self.user_id, limit=1000)]
 
+    def requests_messages(self) -> list[dict[str, Any]]:
+        """Every message sent to this user so far (replies and pushes)."""
+        out: list[dict[str, Any]] = []
+        for req in self.requests():
+            body = req["body"] if isinstance(req["body"], dict) else json.loads(req["body"])
+            out.extend(body.get("messages", []))
+        return out
+
     def new_messages(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for req in self.requests():

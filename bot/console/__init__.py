@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, Response, render_template
 
@@ -35,6 +35,23 @@ def reach_style():
 
 def _jst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(JST).strftime(fmt) if value else ""
+
+
+def _when(value: datetime | date | str | None, time_too: bool = True) -> str:
+    """A date (and time) for people: 2026年12月10日(木) 10:00; ISO strings too."""
+    from handlers.text import env
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):  # a date
+        return env().get_template("_console_when.txt").render(at=value, time_too=False).strip()
+    local = value.astimezone(JST) if value.tzinfo else value
+    return env().get_template("_console_when.txt").render(at=local, time_too=time_too).strip()
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -74,4 +91,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.setdefault("jst", _jst)
     app.jinja_env.filters.setdefault("csv", _csv)
     app.jinja_env.globals.setdefault("ref", reference)  # 問-0012 … (models/references.py)
+    app.jinja_env.filters.setdefault("when", _when)
     app.register_blueprint(bp)

@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.db import db
 from models.permissions import APPROVE, EDIT_SCHEDULE, REVEAL_PERSONAL, VIEW_SCHEDULE
 from models.places import HOME, list_places
+from models.postal import lookup
 from models.staff import CITY_OFFICIAL, RuleViolation, event_assignments, list_staff
 from scheduler.business_calendar import JST
 
@@ -222,10 +223,15 @@ def visit_requests(errors=None, status=200):
             select(vr.VisitRequest).where(vr.VisitRequest.status.in_(vr.OPEN_REQUEST))
             .order_by(vr.VisitRequest.created_at)
         ))  # fmt: skip
+        staff = [p for p in list_staff(s) if p.active and p.pledge_signed_on is not None]
         return render_template(
-            "console/visit_requests.html", reqs=reqs, errors=errors or {},
+            "console/visit_requests.html", reqs=reqs, errors=errors or {}, staff=staff,
+            accepted={r.id: visit_ops.accepted_proposal(r) for r in reqs},
+            cancelled=vr.cancelled_by_residents(s, utcnow() - timedelta(days=30)),
+            form=request.form if request.method == "POST" else {},
             approvals=approvals_of(s, VISIT_REQUEST, [r.id for r in reqs]),
-            areas={r.id: area_name(r.area) for r in reqs},
+            areas={r.id: area_name(r.area or _area_of(r.postal_code)) for r in reqs},
+            towns={r.id: _town_of(r.postal_code) for r in reqs},
         ), status  # fmt: skip
 
 
@@ -246,6 +252,28 @@ def visit_propose(request_id: int):
     return redirect(url_for("console.visit_requests"))
 
 
+@bp.route("/visit-requests/<int:request_id>/fix", methods=["POST"])
+@require(EDIT_SCHEDULE)
+def visit_fix(request_id: int):
+    """Fix an approved visit: the accepted date, the team; it goes on the schedule."""
+    when = sched.parse_proposal(request.form)
+    if isinstance(when, str):
+        return visit_requests(errors={request_id: [when]}, status=422)
+    team = sched.parse_team(request.form)
+    reason = request.form.get("waiver_reason") if can(APPROVE) else None
+    try:
+        with db.unit_of_work() as s:
+            req = _request_or_404(s, request_id)
+            event = visit_ops.fix_visit(s, _actor(), req, *when, team, utcnow(),
+                                        waiver_reason=reason)  # fmt: skip
+            event_id = event.id
+            s.commit()
+    except RuleViolation as refused:
+        return visit_requests(errors={request_id: refused.codes}, status=422)
+    flash("visit_fixed")
+    return redirect(url_for("console.event", event_id=event_id))
+
+
 @bp.route("/visit-requests/<int:request_id>/approve", methods=["POST"])
 @require(APPROVE)
 def visit_approve(request_id: int):
@@ -260,6 +288,18 @@ def visit_approve(request_id: int):
 
 
 # --- helpers --------------------------------------------------------------------
+
+
+def _area_of(postal_code: str | None) -> str | None:
+    """The area a postcode resolves to, for requests recorded without one."""
+    info = lookup(postal_code) if postal_code else None
+    return info.area if info else None
+
+
+def _town_of(postal_code: str | None) -> str:
+    """The town a postcode resolves to: shown when no area rule covers it (areas.yaml)."""
+    info = lookup(postal_code) if postal_code else None
+    return info.town if info else ""
 
 
 def _actor() -> Actor:

@@ -8,7 +8,9 @@ Diagram: docs/bookings.md.
 
 from __future__ import annotations
 
+from handlers import booking_rules as rules
 from handlers import booking_views as views
+from handlers import visit_notices
 from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.numbers import record_id
@@ -16,6 +18,7 @@ from handlers.routes import register_choice_route
 from handlers.text import label, render
 from handlers.turn import Turn
 from models import bookings, visits
+from models.audit import audit
 from models.events import OPEN, VENUE, get_event, get_slot, upcoming_events
 
 
@@ -52,6 +55,9 @@ def _request_card(request: visits.VisitRequest) -> dict:
             Choice(label("accept_date"), f"vp:{proposal.id}:yes"),
             Choice(label("decline_date"), f"vp:{proposal.id}:no"),
         ]
+    if request.status != visits.SCHEDULED:
+        choices.append(Choice(label("change_applicants"), f"vap:{request.id}"))
+    choices.append(Choice(label("cancel_request"), f"vcx:{request.id}"))
     return {
         "title": render("bookings/request_title", **ctx),
         "lines": render("bookings/request_lines", **ctx).splitlines(),
@@ -88,7 +94,81 @@ def answer_list(turn: Turn) -> str | Retry:
             return step
     if value.startswith("vp:"):
         return _answer_proposal(turn, value)
+    for prefix, step in (("vcx", "cancel_request"), ("vap", "applicants")):
+        request_id = views.id_of(value, prefix)
+        if request_id is not None:
+            turn.remember(request_id=request_id)
+            if _request(turn) is None:
+                return Retry([Reply("bookings/not_found")])
+            return step
     return Retry([Reply("venue/choose_from_list")])
+
+
+def _request(turn: Turn) -> visits.VisitRequest | None:
+    request = turn.session.get(visits.VisitRequest, int(turn.data.get("request_id") or 0))
+    if request is None or request.resident_id != turn.resident.id:
+        return None
+    return request if request.status in visits.OPEN_REQUEST else None
+
+
+def ask_cancel_request(turn: Turn) -> None:
+    """Asks to confirm calling the visit off."""
+    request = _request(turn)
+    if request is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    event = request.event_id and get_event(turn.session, request.event_id)
+    context = {"number": request.id, "w": views.when(event.starts_at, event.ends_at) if event else None}
+    choices = [*views.yes_no("cancel_request", "keep_booking"), Choice(label("back"), "g:back")]
+    turn.add(Reply("bookings/ask_cancel_request", context, choices))
+
+
+def answer_cancel_request(turn: Turn) -> str | Retry:
+    """Cancels the request (and its visit on the schedule); staff see it; ends."""
+    if turn.inbound.value not in ("yes", "no"):
+        return Retry([Reply("venue/answer_yes_no")])
+    request = _request(turn)
+    if turn.inbound.value == "no" or request is None:
+        views.leave_flow(turn, Reply("bookings/request_kept" if request else "bookings/not_found"))
+        return END
+    visit_notices.cancelled_by_resident(turn.session, request, turn.now)
+    views.leave_flow(turn, Reply("bookings/request_cancelled", {"number": request.id}))
+    return END
+
+
+def _max_applicants(request: visits.VisitRequest) -> int:
+    return int(rules.limits()["max_applicants"][request.kind or "home"])
+
+
+def ask_applicants(turn: Turn) -> None:
+    """Asks for the new number of applicants."""
+    request = _request(turn)
+    if request is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    top = _max_applicants(request)
+    choices = [Choice(label("people", n=n), f"n:{n}") for n in range(1, min(top, 6) + 1)]
+    choices.append(Choice(label("back"), "g:back"))
+    turn.add(Reply("bookings/ask_applicants", {"now": request.applicants, "max": top}, choices))
+
+
+def answer_applicants(turn: Turn) -> str | Retry:
+    """Stores the new number on the request (staff see it); ends."""
+    request = _request(turn)
+    if request is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return END
+    top = _max_applicants(request)
+    raw = turn.inbound.value if turn.inbound.kind == "choice" else turn.inbound.text
+    n = rules.parse_count((raw or "").removeprefix("n:"), 1, top)
+    if isinstance(n, str):
+        return Retry([Reply(f"visit/applicants_{n}", {"max": top})])
+    request.applicants = n
+    audit(turn.session, f"resident:{turn.resident.id}", "applicants", f"visit_request:{request.id}")
+    choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("menu"), "g:menu")]
+    views.leave_flow(turn, Reply("bookings/applicants_changed",
+                                 {"number": request.id, "applicants": n}, choices))  # fmt: skip
+    return END
 
 
 def _answer_proposal(turn: Turn, value: str) -> str | Retry:
@@ -204,6 +284,8 @@ register(
             "move_slot": Step(ask_move_slot, answer_move_slot),
             "move_event": Step(ask_move_event, answer_move_event),
             "cancel": Step(ask_cancel, answer_cancel),
+            "cancel_request": Step(ask_cancel_request, answer_cancel_request),
+            "applicants": Step(ask_applicants, answer_applicants),
         },
     )
 )

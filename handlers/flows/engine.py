@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from handlers.contract import Reply
+from handlers.contract import Choice, Reply
 from handlers.turn import Turn
 
 END = "__end__"
@@ -46,12 +46,31 @@ def register(flow: Flow) -> Flow:
     return flow
 
 
+BACK = "g:back"
+MAX_CHOICES = 13  # LINE's quick replies
+
+
+def _ask(turn: Turn, step: Step) -> None:
+    """Ask the step; every question with choices also offers 戻る (global word, * on the phone)."""
+    from handlers.text import label
+
+    first = len(turn.replies)
+    step.ask(turn)
+    if turn.conversation.flow is None:
+        return  # the step had nothing to ask and left the flow (the menu is shown)
+    for reply in turn.replies[first:]:
+        values = {c.value for c in reply.choices}
+        # A full row of choices stays whole: typed 戻る and the phone's * still go back.
+        if reply.choices and BACK not in values and len(reply.choices) < MAX_CHOICES:
+            reply.choices.append(Choice(label("back"), BACK))
+
+
 def start(turn: Turn, name: str, **initial: object) -> None:
     flow = FLOWS[name]
     conv = turn.conversation
     conv.flow, conv.step = flow.name, flow.start
     conv.data = {STACK: [], **initial}
-    flow.steps[flow.start].ask(turn)
+    _ask(turn, flow.steps[flow.start])
 
 
 def current(turn: Turn) -> tuple[Flow, Step] | None:
@@ -66,7 +85,7 @@ def ask_again(turn: Turn) -> bool:
     found = current(turn)
     if found is None:
         return False
-    found[1].ask(turn)
+    _ask(turn, found[1])
     return True
 
 
@@ -85,7 +104,7 @@ def answer(turn: Turn) -> Retry | None:
     stack = [*turn.data.get(STACK, []), conv.step]
     turn.remember(**{STACK: stack})
     conv.step = outcome
-    flow.steps[outcome].ask(turn)
+    _ask(turn, flow.steps[outcome])
     return None
 
 

@@ -17,6 +17,7 @@ from handlers.contract import Choice, Reply
 from handlers.flows.engine import END, Flow, Retry, Step, register
 from handlers.text import label
 from handlers.turn import Turn
+from models.city import city
 from models.postal import check_eligibility
 from models.visits import VISIT_KINDS, VisitRequest
 from scheduler.business_calendar import JST
@@ -83,8 +84,17 @@ def answer_address(turn: Turn) -> str | Retry:
     text = _text(turn)
     if len(text) < 2 or len(text) > MAX_ADDRESS:
         return Retry([Reply("visit/address_needed", {"max": MAX_ADDRESS})])
-    turn.remember(address=text)
+    turn.remember(address=with_town(turn.data.get("town"), text))
     return "applicants"
+
+
+def with_town(town: str | None, rest: str) -> str:
+    """The town the postcode resolved to, then what the resident typed (once, not twice);
+    the city's name is shown by the templates."""
+    rest = rest.removeprefix(city().name)
+    if not town or town in rest:
+        return rest
+    return town + rest
 
 
 def _max_applicants(turn: Turn) -> int:

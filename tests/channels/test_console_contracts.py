@@ -35,7 +35,7 @@ def test_the_manager_creates_a_period_and_appoints_its_general_manager(client):
     page = text(client.get(resp.headers["Location"]))
     assert "契約期間を保存しました。" in page and 'value="令和9年度"' in page
     listing = text(client.get("/console/contracts"))
-    assert "令和9年度" in listing and "2027-04-01〜2028-03-31" in listing
+    assert "令和9年度" in listing and "2027年4月1日(木)〜2028年3月31日(金)" in listing
     assert "山田 総括" in listing
     with db.reader() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "create")).one()

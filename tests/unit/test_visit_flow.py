@@ -28,7 +28,7 @@ def pick(session, value: str, key: str = "datetime"):
 def test_the_visit_flow_asks_facility_or_home_first(session):
     replies = send(session, value="menu:visit")
     assert templates(replies) == ["visit/ask_kind"]
-    assert values(replies) == ["vk:facility", "vk:home"]
+    assert values(replies) == ["vk:facility", "vk:home", "g:back"]
 
 
 def test_a_postal_code_in_the_city_is_accepted_and_the_town_shown(session):
