@@ -34,10 +34,11 @@ EXPIRED = "expired"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 
-# Outcomes of book / move (also the API's error codes).
+# Outcomes of book / move / resize (also the API's error codes).
 BOOKED, MOVED, FULL, ALREADY_BOOKED, CLOSED, SAME_SLOT = (
     "booked", "moved", "full", "already_booked", "event_closed", "same_slot",
 )  # fmt: skip
+RESIZED, SAME_SIZE = "resized", "same_size"
 
 
 def new_code() -> str:
@@ -115,7 +116,7 @@ class BookingResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (BOOKED, MOVED)
+        return self.outcome in (BOOKED, MOVED, RESIZED)
 
 
 def active_booking(session: Session, resident_id: int, event_id: int) -> Booking | None:
@@ -198,6 +199,23 @@ def move_booking(session: Session, booking: Booking, new_slot_id: int) -> Bookin
         return BookingResult(ALREADY_BOOKED, booking)
     session.refresh(booking, ["slot", "event"])
     return BookingResult(MOVED, booking)
+
+
+def resize_booking(session: Session, booking: Booking, party_size: int) -> BookingResult:
+    """Change how many people come on an active booking: more places are taken from
+    the slot in one statement (FULL when they are not there), fewer are given back."""
+    if booking.status != ACTIVE or booking.event.status != OPEN:
+        return BookingResult(CLOSED, booking)
+    extra = party_size - booking.party_size
+    if extra == 0:
+        return BookingResult(SAME_SIZE, booking)
+    if extra > 0 and not reserve(session, booking.slot_id, extra):
+        return BookingResult(FULL, booking)
+    if extra < 0:
+        release(session, booking.slot_id, -extra)
+    booking.party_size = party_size
+    session.flush()
+    return BookingResult(RESIZED, booking)
 
 
 def cancel_booking(session: Session, booking: Booking, now: datetime) -> bool:

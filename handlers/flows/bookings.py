@@ -36,6 +36,7 @@ def _booking_card(booking: bookings.Booking) -> dict:
         "lines": render("bookings/card_lines", **ctx).splitlines(),
         "choices": [
             Choice(label("change_booking"), f"chg:{booking.id}"),
+            Choice(label("change_party"), f"ppl:{booking.id}"),
             Choice(label("cancel_booking"), f"cxl:{booking.id}"),
         ],
     }
@@ -85,7 +86,7 @@ def ask_list(turn: Turn) -> None:
 def answer_list(turn: Turn) -> str | Retry:
     """Stores the booking to change or cancel, or records a visit-date answer."""
     value = turn.inbound.value or ""
-    for prefix, step in (("chg", "move_slot"), ("cxl", "cancel")):
+    for prefix, step in (("chg", "move_slot"), ("ppl", "party"), ("cxl", "cancel")):
         booking_id = views.id_of(value, prefix)
         if booking_id is not None:
             turn.remember(booking_id=booking_id, move_event_id=None)
@@ -251,6 +252,45 @@ def answer_move_event(turn: Turn) -> str | Retry:
     return "move_slot"
 
 
+def ask_party(turn: Turn) -> None:
+    """Asks how many people now come to the venue booking."""
+    booking = _booking(turn)
+    if booking is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    top = rules.limits()["max_party"]
+    choices = [Choice(label("people", n=n), f"n:{n}") for n in range(1, top + 1)][:12]
+    choices.append(Choice(label("back"), "g:back"))
+    turn.add(Reply("bookings/ask_party", {**views.booking_context(booking), "max": top}, choices))
+
+
+def answer_party(turn: Turn) -> str | Retry:
+    """Takes or gives back places in the same slot; ends (or asks again when full)."""
+    booking = _booking(turn)
+    if booking is None:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return END
+    top = rules.limits()["max_party"]
+    raw = turn.inbound.value if turn.inbound.kind == "choice" else turn.inbound.text
+    n = rules.parse_count((raw or "").removeprefix("n:"), 1, top)
+    if isinstance(n, str):
+        return Retry([Reply(f"venue/party_{n}", {"max": top})])
+    before = booking.party_size
+    result = bookings.resize_booking(turn.session, booking, n)
+    if result.outcome == bookings.FULL:
+        left = booking.slot.places_left + before
+        return Retry([Reply("bookings/party_full", {"left": left, "party": n})])
+    if result.outcome == bookings.CLOSED:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return END
+    if n < before:
+        views.offer_freed_place(turn.session, booking.event, turn.now)
+    audit(turn.session, f"resident:{turn.resident.id}", "party_size", f"booking:{booking.id}")
+    choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("menu"), "g:menu")]
+    views.leave_flow(turn, Reply("bookings/party_changed", views.booking_context(booking), choices))
+    return END
+
+
 def ask_cancel(turn: Turn) -> None:
     """Asks to confirm the cancellation."""
     booking = _booking(turn)
@@ -283,6 +323,7 @@ register(
             "list": Step(ask_list, answer_list),
             "move_slot": Step(ask_move_slot, answer_move_slot),
             "move_event": Step(ask_move_event, answer_move_event),
+            "party": Step(ask_party, answer_party),
             "cancel": Step(ask_cancel, answer_cancel),
             "cancel_request": Step(ask_cancel_request, answer_cancel_request),
             "applicants": Step(ask_applicants, answer_applicants),

@@ -48,7 +48,37 @@ def test_the_list_shows_each_booking_with_change_and_cancel(session):
     assert templates(replies) == ["bookings/list"]
     card = replies[0].payload["cards"][0]
     assert booking.code in " ".join(card["lines"])
-    assert [c.value for c in card["choices"]] == [f"chg:{booking.id}", f"cxl:{booking.id}"]
+    assert [c.value for c in card["choices"]] == [
+        f"chg:{booking.id}", f"ppl:{booking.id}", f"cxl:{booking.id}"
+    ]  # fmt: skip
+    assert [c.label for c in card["choices"]] == ["日時を変える", "人数を変える", "予約を取り消す"]
+
+
+def test_the_party_of_a_venue_booking_grows_only_into_free_places_and_shrinks(session):
+    event = venue_event(session)
+    booking = booked(session, event, party=2)
+    slot = session.get(Slot, booking.slot_id)
+    taken_by_others = slot.capacity - 3  # one place left beside this booking's two
+    session.add(Booking(code="OTHERS", resident_id=resident(session, OTHER).id, event_id=event.id,
+                        slot_id=slot.id, party_size=taken_by_others, channel="line"))  # fmt: skip
+    slot.booked += taken_by_others
+    session.flush()
+    send(session, value="menu:bookings")
+    replies = send(session, value=f"ppl:{booking.id}")
+    assert templates(replies) == ["bookings/ask_party"] and "g:back" in values(replies)
+    assert "いまは2人" in replies[0].text()
+    replies = send(session, value="n:5")
+    assert templates(replies)[0] == "bookings/party_full" and "あと3人分" in replies[0].text()
+    assert booking.party_size == 2
+    replies = send(session, value="n:3")
+    assert "申請する人を3人に変えました" in replies[0].text()
+    session.refresh(slot)
+    assert booking.party_size == 3 and slot.booked == slot.capacity
+    send(session, value="menu:bookings")
+    send(session, value=f"ppl:{booking.id}")
+    send(session, value="n:1")
+    session.refresh(slot)
+    assert booking.party_size == 1 and slot.booked == slot.capacity - 2
 
 
 def test_someone_elses_booking_cannot_be_touched(session):
