@@ -222,16 +222,20 @@ def _blur(rgb: np.ndarray, boxes: list[Box], pad: float) -> np.ndarray:
     return out
 
 
-def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[np.ndarray, list[Box]]:
-    """Blur what the detector finds, then search the result again (up to ``passes``)."""
+def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[bytes, list[Box]]:
+    """Blur what the detector finds and encode; then search the JPEG as it will be stored
+    again and blur anything still found (up to ``passes``)."""
     blurred: list[Box] = []
+    jpeg = encode(rgb)
     for _ in range(passes):
         faces = merge(detect_faces(rgb))
         if not faces:
             break
         rgb = _blur(rgb, faces, PAD)
         blurred.extend(faces)
-    return rgb, blurred
+        jpeg = encode(rgb)
+        rgb = np.array(Image.open(io.BytesIO(jpeg), formats=["JPEG"]).convert("RGB"))
+    return jpeg, blurred
 
 
 # --- the API the console uses ------------------------------------------------------
@@ -240,9 +244,9 @@ def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[np.ndarray, list[Box]]
 def process_upload(data: bytes) -> SafePhoto:
     """The upload, made safe to store (or PhotoRefused). ``data`` is not kept."""
     rgb = decode(data)
-    rgb, faces = blur_faces(rgb)
     h, w = rgb.shape[:2]
-    return SafePhoto(encode(rgb), w, h, tuple(faces))
+    jpeg, faces = blur_faces(rgb)
+    return SafePhoto(jpeg, w, h, tuple(faces))
 
 
 def parse_box(x: str, y: str, w: str, h: str, width: int, height: int) -> Box:
