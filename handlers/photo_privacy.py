@@ -77,7 +77,7 @@ class SafePhoto:
     jpeg: bytes  # the only bytes that may be stored
     width: int
     height: int
-    faces: tuple[Box, ...]  # what was blurred (detector hits, or the boxes given)
+    faces: tuple[Box, ...]  # what was blurred (detector hits merged, or the boxes given)
 
 
 # --- decoding -------------------------------------------------------------------
@@ -188,6 +188,23 @@ def detect_faces(rgb: np.ndarray) -> list[Box]:
     return found
 
 
+def merge(boxes: list[Box]) -> list[Box]:
+    """Overlapping boxes (the same face found by several models) as one box around them."""
+    merged: list[Box] = []
+    for box in boxes:
+        for i, other in enumerate(merged):
+            if (box.x < other.x + other.w and other.x < box.x + box.w
+                    and box.y < other.y + other.h and other.y < box.y + box.h):  # fmt: skip
+                x0, y0 = min(box.x, other.x), min(box.y, other.y)
+                x1 = max(box.x + box.w, other.x + other.w)
+                y1 = max(box.y + box.h, other.y + other.h)
+                merged[i] = Box(x0, y0, x1 - x0, y1 - y0)
+                break
+        else:
+            merged.append(box)
+    return merged if len(merged) == len(boxes) else merge(merged)
+
+
 def _blur(rgb: np.ndarray, boxes: list[Box], pad: float) -> np.ndarray:
     """Pixelate each padded box to a few cells, then smooth it: nothing recognisable."""
     out = rgb.copy()
@@ -205,16 +222,20 @@ def _blur(rgb: np.ndarray, boxes: list[Box], pad: float) -> np.ndarray:
     return out
 
 
-def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[np.ndarray, list[Box]]:
-    """Blur what the detector finds, then search the result again (up to ``passes``)."""
+def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[bytes, list[Box]]:
+    """Blur what the detector finds and encode; then search the JPEG as it will be stored
+    again and blur anything still found (up to ``passes``)."""
     blurred: list[Box] = []
+    jpeg = encode(rgb)
     for _ in range(passes):
-        faces = detect_faces(rgb)
+        faces = merge(detect_faces(rgb))
         if not faces:
             break
         rgb = _blur(rgb, faces, PAD)
         blurred.extend(faces)
-    return rgb, blurred
+        jpeg = encode(rgb)
+        rgb = np.array(Image.open(io.BytesIO(jpeg), formats=["JPEG"]).convert("RGB"))
+    return jpeg, blurred
 
 
 # --- the API the console uses ------------------------------------------------------
@@ -223,9 +244,9 @@ def blur_faces(rgb: np.ndarray, passes: int = 3) -> tuple[np.ndarray, list[Box]]
 def process_upload(data: bytes) -> SafePhoto:
     """The upload, made safe to store (or PhotoRefused). ``data`` is not kept."""
     rgb = decode(data)
-    rgb, faces = blur_faces(rgb)
     h, w = rgb.shape[:2]
-    return SafePhoto(encode(rgb), w, h, tuple(faces))
+    jpeg, faces = blur_faces(rgb)
+    return SafePhoto(jpeg, w, h, tuple(faces))
 
 
 def parse_box(x: str, y: str, w: str, h: str, width: int, height: int) -> Box:

@@ -178,3 +178,10 @@ def test_large_photos_are_stored_at_most_max_side():
     rgb = np.full((1500, 3000, 3), 128, dtype=np.uint8)
     safe = pp.process_upload(jpeg(rgb))
     assert (safe.width, safe.height) == (pp.MAX_SIDE, pp.MAX_SIDE // 2)
+
+
+def test_overlapping_hits_of_one_face_are_merged():
+    boxes = [pp.Box(10, 10, 50, 50), pp.Box(30, 30, 50, 50), pp.Box(200, 200, 20, 20)]
+    assert pp.merge(boxes) == [pp.Box(10, 10, 70, 70), pp.Box(200, 200, 20, 20)]
+    chained = [pp.Box(0, 0, 10, 10), pp.Box(100, 0, 10, 10), pp.Box(5, 0, 100, 5)]
+    assert pp.merge(chained) == [pp.Box(0, 0, 110, 10)]
