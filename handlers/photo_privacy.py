@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 MAX_BYTES = 10 * 1024 * 1024  # one upload
 MAX_PIXELS = 40_000_000  # width × height of the original, checked before decoding
@@ -109,7 +109,7 @@ def decode(data: bytes) -> np.ndarray:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise PhotoRefused("too_many_pixels")
-            image.load()
+            _load_strictly(image)
             image = ImageOps.exif_transpose(image) or image
             rgb = _rgb(image)
     except PhotoRefused:
@@ -120,6 +120,23 @@ def decode(data: bytes) -> np.ndarray:
         raise PhotoRefused("corrupt") from err
     rgb = _fit(rgb, MAX_SIDE)
     return rgb
+
+
+_STRICT = threading.Lock()
+
+
+def _load_strictly(image: Image.Image) -> None:
+    """Decode every pixel, refusing a truncated file. WeasyPrint sets Pillow's
+    process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` when it is imported (the
+    reports), which would let half a photo through as grey: it is off while
+    an upload decodes."""
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _rgb(image: Image.Image) -> np.ndarray:

@@ -185,3 +185,15 @@ def test_overlapping_hits_of_one_face_are_merged():
     assert pp.merge(boxes) == [pp.Box(10, 10, 70, 70), pp.Box(200, 200, 20, 20)]
     chained = [pp.Box(0, 0, 10, 10), pp.Box(100, 0, 10, 10), pp.Box(5, 0, 100, 5)]
     assert pp.merge(chained) == [pp.Box(0, 0, 110, 10)]
+
+
+def test_a_truncated_jpeg_is_corrupt_even_after_weasyprint_loosened_pillow():
+    import weasyprint  # noqa: F401 - sets ImageFile.LOAD_TRUNCATED_IMAGES on import
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint leaves it
+    data = jpeg(skdata.astronaut())
+    with pytest.raises(pp.PhotoRefused) as refused:
+        pp.process_upload(data[: len(data) // 2])
+    assert refused.value.code == "corrupt"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's own setting is kept
