@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import announce_render as render
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models import announcements as an
 from models import notices as nt
 from models.areas import get_area

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models.lookalikes import DASHES, SPACES
 
 NAME, NUMBER, EMAIL = "[NAME]", "[NUMBER]", "[EMAIL]"

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from handlers.numbers import record_id, whole
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models import defects as dc
 from models.applications import (
     RECORD_TEXT_FIELDS,

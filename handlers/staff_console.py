@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handlers.complaints import COMPLAINT, mark_complaint
 from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from handlers.text import TEMPLATE_DIR, render
 from models.city_notices import CityNotice
 from models.inquiries import (

@@ -18,7 +18,7 @@ from handlers import booking_views as views
 from handlers.booking_rules import IN_THE_PAST
 from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from handlers.schedule_ops import BAD_TRANSITION, Actor, record_approval_by, refuse_if
 from handlers.visit_notices import tell_proposed
 from models import visits as vr

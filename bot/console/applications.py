@@ -16,7 +16,7 @@ from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import defect_ops as ops
 from handlers.numbers import record_id as parse_id
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models import console_queries as q
 from models import defects as dc
 from models.applications import ApplicationRecord, masked, record_counts, records_of_event

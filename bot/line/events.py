@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.line import validate
 from handlers.contract import Inbound
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models.city import retention_days
 from models.inbound import IGNORED, RECEIVED
 

@@ -25,7 +25,7 @@ from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from handlers.numbers import ascii_digits
 from handlers.phone import sms_keyword
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from models.base import utcnow
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, mark, record_events

@@ -21,7 +21,7 @@ from bot.twilio_voice.keypad import Keypad, Resolved, build, resolve
 from handlers import menu
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
-from handlers.redact import redact
+from personal_numbers.redact import redact
 from handlers.text import render as say_text
 from models.city import city
 from models.db import db
