@@ -65,7 +65,8 @@ for _value, _words in _SPOKEN_WORDS.items():
 
 
 def _separator_chars() -> str:
-    extra = "\n\r\t\v\f.．/／,，、。・･·:"[:-1]  # no colon: times stay times
+    # No 、/。 (they end phrases) and no colon (times stay times).
+    extra = "\n\r\t\v\f.．/／,，・･·"
     uni = "".join(
         chr(c)
         for c in range(sys.maxunicode + 1)
@@ -149,6 +150,10 @@ def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
             if len(spans) >= MY_NUMBER_LENGTH:
                 runs.append(_Run(spans, "".join(digits), breaks))
             spans, digits, breaks = [], [], {0}
+        if end - start > 1 or m.group(0) in SPOKEN_DIGITS:
+            # A kana word is its own group: speech results glue words together.
+            breaks.add(len(spans))
+            breaks.add(len(spans) + 1)
         spans.append((start, end))
         digits.append(str(_value(m.group(0))))
         last_end = end
@@ -158,40 +163,45 @@ def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
 
 
 def _find(run: _Run) -> list[tuple[int, int, str]]:
-    """Non-overlapping (first token, last token + 1, kind) found in a run."""
+    """Non-overlapping (first token, last token + 1, kind) found in a run.
+
+    A number starts and ends where the writer put a separator (or the run
+    begins or ends; a spoken kana digit counts as its own group); application ids are taken first, then My Numbers in what
+    is left. Inside one unbroken group longer than a number, any window with
+    a valid check digit counts (a My Number glued to other digits).
+    """
     n = len(run.digits)
-    bounds = sorted(run.breaks | {n})
+    bounds = run.breaks | {n}
     found: list[tuple[int, int, str]] = []
     i = 0
-    while i < n:
-        hit = None
-        if i in run.breaks:
-            end = i + APPLICATION_ID_LENGTH
-            if end in bounds:
-                hit = (i, end, "app")
-            else:
-                end = i + MY_NUMBER_LENGTH
-                if end in bounds and is_my_number(run.digits[i:end]):
-                    hit = (i, end, "my")
-        if hit is None:
-            # Inside one unbroken group longer than a number: a My Number glued
-            # to other digits is still caught.
-            group_start = max(b for b in run.breaks if b <= i)
-            group_end = min(b for b in bounds if b > i)
-            end = i + MY_NUMBER_LENGTH
-            if (
-                group_end - group_start > MY_NUMBER_LENGTH
-                and group_end - group_start != APPLICATION_ID_LENGTH
-                and end <= group_end
-                and is_my_number(run.digits[i:end])
-            ):
-                hit = (i, end, "my")
-        if hit:
-            found.append(hit)
-            i = hit[1]
+    while i + APPLICATION_ID_LENGTH <= n:
+        end = i + APPLICATION_ID_LENGTH
+        if i in bounds and end in bounds:
+            found.append((i, end, "app"))
+            i = end
         else:
             i += 1
-    return found
+    free, pos = [], 0
+    for start, end, _ in found:
+        free.append((pos, start))
+        pos = end
+    free.append((pos, n))
+    ordered = sorted(bounds)
+    for a, b in free:
+        i = a
+        while i + MY_NUMBER_LENGTH <= b:
+            end = i + MY_NUMBER_LENGTH
+            aligned = (i in bounds or i == a) and (end in bounds or end == b)
+            if not aligned:
+                g0 = max(x for x in ordered if x <= i)
+                g1 = min(x for x in ordered if x > i)
+                aligned = g1 - g0 > MY_NUMBER_LENGTH and end <= g1
+            if aligned and is_my_number(run.digits[i:end]):
+                found.append((i, end, "my"))
+                i = end
+            else:
+                i += 1
+    return sorted(found)
 
 
 def _has_enough_digits(text: str, cheap: re.Pattern[str]) -> bool:

@@ -218,7 +218,7 @@ def stateless_apology(config) -> str:
 def clean_speech(raw: str) -> tuple[str, bool, bool]:
     """(redacted speech, whether a number was removed, whether it was odd)."""
     odd = len(raw) > MAX_SPEECH
-    redaction = redact(raw[:MAX_SPEECH])
+    redaction = redact(raw[:MAX_SPEECH], spoken=True)  # kana digit words count
     return redaction.text, redaction.found, odd
 
 
