@@ -18,7 +18,6 @@ from handlers import booking_views as views
 from handlers.booking_rules import IN_THE_PAST
 from handlers.contract import Reply
 from handlers.notify import notify
-from personal_numbers.redact import redact
 from handlers.schedule_ops import BAD_TRANSITION, Actor, record_approval_by, refuse_if
 from handlers.visit_notices import tell_proposed
 from models import visits as vr
@@ -26,6 +25,7 @@ from models.approvals import OFFICIAL_WAIVER, VISIT_REQUEST, Approval, approvals
 from models.audit import audit
 from models.events import APPROVED, OPEN, PLANNED, VISIT, SupportEvent
 from models.staff import RuleViolation
+from personal_numbers.redact import redact
 from scheduler.business_calendar import validate_visit_window
 
 PROPOSAL_NOT_ACCEPTED, NEEDS_VISIT_EVENT = "proposal_not_accepted", "needs_visit_event"

@@ -21,12 +21,12 @@ from bot.twilio_voice.keypad import Keypad, Resolved, build, resolve
 from handlers import menu
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
-from personal_numbers.redact import redact
 from handlers.text import render as say_text
 from models.city import city
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, InboundEvent, mark, record_events
 from models.phone import conversation_flow, recorded_event, start_call
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST, within_business_hours
 
 log = logging.getLogger(__name__)

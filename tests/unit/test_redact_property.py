@@ -3,8 +3,6 @@ ordinary numbers are left byte-identical (issue 20)."""
 
 from __future__ import annotations
 
-import random
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
