@@ -213,6 +213,21 @@ def _has_enough_digits(text: str, cheap: re.Pattern[str]) -> bool:
     return False
 
 
+def find_numbers(text: str, *, spoken: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every number in ``text``; kind is "my" or "app"."""
+    if not text or not _has_enough_digits(text, _CHEAP_SPOKEN if spoken else _CHEAP_WRITTEN):
+        return []
+    cuts: list[tuple[int, int, str]] = []
+    for run in _runs(text, _TOKEN_SPOKEN if spoken else _TOKEN_WRITTEN):
+        for first, last, kind in _find(run):
+            cuts.append((run.spans[first][0], run.spans[last - 1][1], kind))
+    return cuts
+
+
+def token_of(kind: str) -> str:
+    return MY_NUMBER_TOKEN if kind == "my" else APPLICATION_ID_TOKEN
+
+
 def redact(text: str | None, *, spoken: bool = False) -> Redaction:
     """Replace My Numbers and application ids with fixed tokens.
 
@@ -224,10 +239,7 @@ def redact(text: str | None, *, spoken: bool = False) -> Redaction:
         return Redaction(text or "")
     if not _has_enough_digits(text, _CHEAP_SPOKEN if spoken else _CHEAP_WRITTEN):
         return Redaction(text)
-    cuts: list[tuple[int, int, str]] = []
-    for run in _runs(text, _TOKEN_SPOKEN if spoken else _TOKEN_WRITTEN):
-        for first, last, kind in _find(run):
-            cuts.append((run.spans[first][0], run.spans[last - 1][1], kind))
+    cuts = find_numbers(text, spoken=spoken)
     if not cuts:
         return Redaction(text)
     out: list[str] = []
