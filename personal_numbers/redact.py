@@ -23,10 +23,14 @@ the tokenizer runs; all patterns are compiled once.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from personal_numbers.lookalikes import DASHES, SPACES
 
@@ -36,25 +40,21 @@ MY_NUMBER_LENGTH = 12
 APPLICATION_ID_LENGTH = 23
 MAX_GAP = 3  # separator characters allowed between two digits
 
-KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_WORDS = Path(__file__).with_name("digit_words.yaml")
 
-# Spoken digits as speech recognition writes them (hiragana and katakana).
-_SPOKEN_WORDS = {
-    0: ("ぜろ", "れい", "まる"),
-    1: ("いち",),
-    2: ("にい", "にー", "に"),
-    3: ("さん",),
-    4: ("よん", "し"),
-    5: ("ごう", "ごー", "ご"),
-    6: ("ろく",),
-    7: ("なな", "しち"),
-    8: ("はち",),
-    9: ("きゅう", "きゅー", "く"),
-}
+
+def _load_words() -> tuple[dict[str, int], dict[int, list[str]]]:
+    with open(_WORDS, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    kanji = {c: int(d) for d, chars in raw["kanji"].items() for c in chars}
+    return kanji, {int(d): list(words) for d, words in raw["spoken"].items()}
+
+
+KANJI_DIGITS, _SPOKEN_WORDS = _load_words()
 
 
 def _katakana(word: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in word)
+    return "".join(chr(ord(c) + 0x60) if 0x3041 <= ord(c) <= 0x3096 else c for c in word)
 
 
 SPOKEN_DIGITS: dict[str, int] = {}
@@ -65,8 +65,9 @@ for _value, _words in _SPOKEN_WORDS.items():
 
 
 def _separator_chars() -> str:
-    # No 、/。 (they end phrases) and no colon (times stay times).
-    extra = "\n\r\t\v\f.．/／,，・･·"
+    # Dots, slashes, commas (and full-width), middle dots. Not the ideographic
+    # comma and full stop (they end phrases), nor a colon (times stay times).
+    extra = "\n\r\t\v\f./,\uff0e\uff0f\uff0c\u30fb\uff65\u00b7"
     uni = "".join(
         chr(c)
         for c in range(sys.maxunicode + 1)
@@ -133,6 +134,8 @@ class _Run:
     digits: str
     # Indexes (into spans) where a new group begins (a separator came before).
     breaks: set[int]
+    # Indexes of one-kana spoken digits (に, し, ご, く): often just a word's end.
+    weak: set[int] = dataclasses.field(default_factory=set)
 
 
 def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
@@ -140,6 +143,7 @@ def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
     spans: list[tuple[int, int]] = []
     digits: list[str] = []
     breaks: set[int] = {0}
+    weak: set[int] = set()
     last_end = -1
     for m in token.finditer(text):
         start, end = m.span()
@@ -148,17 +152,19 @@ def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
                 breaks.add(len(spans))
         else:
             if len(spans) >= MY_NUMBER_LENGTH:
-                runs.append(_Run(spans, "".join(digits), breaks))
-            spans, digits, breaks = [], [], {0}
+                runs.append(_Run(spans, "".join(digits), breaks, weak))
+            spans, digits, breaks, weak = [], [], {0}, set()
         if end - start > 1 or m.group(0) in SPOKEN_DIGITS:
             # A kana word is its own group: speech results glue words together.
             breaks.add(len(spans))
             breaks.add(len(spans) + 1)
+            if end - start == 1:
+                weak.add(len(spans))
         spans.append((start, end))
         digits.append(str(_value(m.group(0))))
         last_end = end
     if len(spans) >= MY_NUMBER_LENGTH:
-        runs.append(_Run(spans, "".join(digits), breaks))
+        runs.append(_Run(spans, "".join(digits), breaks, weak))
     return runs
 
 
@@ -176,6 +182,9 @@ def _find(run: _Run) -> list[tuple[int, int, str]]:
     i = 0
     while i + APPLICATION_ID_LENGTH <= n:
         end = i + APPLICATION_ID_LENGTH
+        if i in run.weak and end + 1 <= n and end + 1 in bounds:
+            i += 1  # the id begins after the one-kana word
+            continue
         if i in bounds and end in bounds:
             found.append((i, end, "app"))
             i = end
@@ -196,6 +205,14 @@ def _find(run: _Run) -> list[tuple[int, int, str]]:
                 g0 = max(x for x in ordered if x <= i)
                 g1 = min(x for x in ordered if x > i)
                 aligned = g1 - g0 > MY_NUMBER_LENGTH and end <= g1
+            if (
+                i in run.weak
+                and end + 1 <= b
+                and end + 1 in bounds
+                and is_my_number(run.digits[i + 1 : end + 1])
+            ):
+                i += 1  # the number begins after the one-kana word
+                continue
             if aligned and is_my_number(run.digits[i:end]):
                 found.append((i, end, "my"))
                 i = end
