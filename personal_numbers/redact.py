@@ -168,6 +168,13 @@ def _runs(text: str, token: re.Pattern[str]) -> list[_Run]:
     return runs
 
 
+def _past_weak(run: _Run, i: int) -> int:
+    """The first index at or after ``i`` that is not a one-kana spoken digit."""
+    while i in run.weak:
+        i += 1
+    return i
+
+
 def _find(run: _Run) -> list[tuple[int, int, str]]:
     """Non-overlapping (first token, last token + 1, kind) found in a run.
 
@@ -182,8 +189,9 @@ def _find(run: _Run) -> list[tuple[int, int, str]]:
     i = 0
     while i + APPLICATION_ID_LENGTH <= n:
         end = i + APPLICATION_ID_LENGTH
-        if i in run.weak and end + 1 <= n and end + 1 in bounds:
-            i += 1  # the id begins after the one-kana word
+        j = _past_weak(run, i)
+        if j != i and j + APPLICATION_ID_LENGTH in bounds:
+            i = j  # the id begins after the one-kana words (よろしく...)
             continue
         if i in bounds and end in bounds:
             found.append((i, end, "app"))
@@ -205,13 +213,14 @@ def _find(run: _Run) -> list[tuple[int, int, str]]:
                 g0 = max(x for x in ordered if x <= i)
                 g1 = min(x for x in ordered if x > i)
                 aligned = g1 - g0 > MY_NUMBER_LENGTH and end <= g1
+            j = _past_weak(run, i)
             if (
-                i in run.weak
-                and end + 1 <= b
-                and end + 1 in bounds
-                and is_my_number(run.digits[i + 1 : end + 1])
+                j != i
+                and j + MY_NUMBER_LENGTH <= b
+                and (j + MY_NUMBER_LENGTH in bounds or j + MY_NUMBER_LENGTH == b)
+                and is_my_number(run.digits[j : j + MY_NUMBER_LENGTH])
             ):
-                i += 1  # the number begins after the one-kana word
+                i = j  # the number begins after the one-kana words (よろしく...)
                 continue
             if aligned and is_my_number(run.digits[i:end]):
                 found.append((i, end, "my"))
