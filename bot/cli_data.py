@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-data_cli = AppGroup("data", help="Personal data retention.")
+data_cli = AppGroup("data", help="Personal data retention and redaction.")
 
 
 @data_cli.command("purge")
@@ -35,3 +35,20 @@ def purge_command(dry_run: bool) -> None:
         click.echo(f"{kind:<{width}}  {n}")
     verb = "would be deleted or anonymised (dry run)" if dry_run else "deleted or anonymised"
     click.echo(f"{sum(summary.values())} rows {verb}")
+
+
+@data_cli.command("redact-scan")
+@click.option("--dry-run", is_flag=True, help="Count numbers found; change nothing.")
+def redact_scan_command(dry_run: bool) -> None:
+    """Redact My Numbers and application ids older rules missed in stored text (audited)."""
+    from models.db import db
+    from models.redact_scan import scan
+
+    with db.unit_of_work() as s:
+        counts = scan(s, dry_run=dry_run, actor="cli")
+        s.commit()  # the audit row, also on a dry run
+    width = max(map(len, counts))
+    for kind, n in counts.items():
+        click.echo(f"{kind:<{width}}  {n}")
+    verb = "found (dry run, nothing changed)" if dry_run else "redacted"
+    click.echo(f"{sum(counts.values())} numbers {verb}")

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import announce_render as render
-from handlers.redact import redact
 from models import announcements as an
 from models import notices as nt
 from models.areas import get_area
@@ -35,6 +34,7 @@ from models.city import city
 from models.events import APPROVED, OPEN, VENUE, get_event
 from models.outbox import DEAD, SENT, OutboxMessage, enqueue
 from models.staff import GENERAL_MANAGER
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST, within_business_hours
 
 MULTICAST_MAX = 500  # LINE: MulticastRequest.to maxItems

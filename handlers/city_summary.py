@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from handlers.redact import redact
 from models.lookalikes import DASHES, SPACES
+from personal_numbers.redact import redact
 
 NAME, NUMBER, EMAIL = "[NAME]", "[NUMBER]", "[EMAIL]"
 MAX_SUMMARY = 300

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from handlers.numbers import record_id, whole
-from handlers.redact import redact
 from models import defects as dc
 from models.applications import (
     RECORD_TEXT_FIELDS,
@@ -29,6 +28,7 @@ from models.applications import (
     record_errors,
 )
 from models.audit import audit
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST
 
 

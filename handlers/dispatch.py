@@ -7,6 +7,7 @@ through the global words first, then the current flow, then top-level routing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from models.conversations import Conversation, clear, expire_if_due, load_conver
 from models.inquiries import log_line, tapped_label, transcript_row
 from models.outbox import mark_unreachable
 from models.residents import Resident, get_or_create_resident, identity_kind
+from models.split_numbers import catch_split_number
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ def dispatch(
         # Only a friend who has not blocked us can send anything: reachable,
         # even if their follow event predates us or was never delivered.
         resident.line_reachable = True
+    if inbound.kind == "text" and inbound.text:
+        # A My Number split over this and the last one or two messages (issue 20).
+        rest = catch_split_number(
+            session, resident.id, inbound.channel, inbound.text, now,
+            resident_key=inbound.resident_key,
+        )  # fmt: skip
+        if rest is not None:
+            inbound = dataclasses.replace(inbound, text=rest, redacted=True)
     if conversation is None:
         conversation, expired = load_conversation(session, resident.id, inbound.channel, now)
     else:

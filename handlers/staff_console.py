@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from handlers.complaints import COMPLAINT, mark_complaint
 from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.redact import redact
 from handlers.text import TEMPLATE_DIR, render
 from models.city_notices import CityNotice
 from models.inquiries import (
@@ -30,6 +29,7 @@ from models.inquiries import (
     log_line,
 )
 from models.phone import PhoneCallback
+from personal_numbers.redact import redact
 
 REPLY_TEMPLATE = "staff/reply"
 HANDED_BACK_TEMPLATE = "staff/handed_back"

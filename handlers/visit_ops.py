@@ -19,7 +19,6 @@ from handlers import booking_views as views
 from handlers.booking_rules import IN_THE_PAST
 from handlers.contract import Reply
 from handlers.notify import notify
-from handlers.redact import redact
 from handlers.schedule_ops import (
     BAD_TRANSITION,
     Actor,
@@ -52,6 +51,7 @@ from models.staff import (
     RuleViolation,
     staffing_errors,
 )
+from personal_numbers.redact import redact
 from scheduler.business_calendar import validate_visit_window
 
 PROPOSAL_NOT_ACCEPTED, NEEDS_VISIT_EVENT = "proposal_not_accepted", "needs_visit_event"

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Integer, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from handlers.redact import is_my_number
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 from models.phone_numbers import e164
+from personal_numbers.redact import is_my_number
 
 if TYPE_CHECKING:
     from models.events import SupportEvent

@@ -19,9 +19,16 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from models.city import city
-
 JST = ZoneInfo("Asia/Tokyo")
+
+
+def city() -> dict:
+    """city.yaml, imported late: ``models`` imports this module, so importing
+    ``models`` at the top would make ``import scheduler.business_calendar``
+    alone fail (issue 18)."""
+    from models.city import city as load
+
+    return load()
 
 # Error codes of validate_visit_window; templates map them to resident/staff text.
 NOT_BUSINESS_DAY = "not_business_day"

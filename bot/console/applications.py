@@ -16,7 +16,6 @@ from bot.console.blueprint import bp
 from bot.console.security import actor, can, require
 from handlers import defect_ops as ops
 from handlers.numbers import record_id as parse_id
-from handlers.redact import redact
 from models import console_queries as q
 from models import defects as dc
 from models.applications import ApplicationRecord, masked, record_counts, records_of_event
@@ -25,6 +24,7 @@ from models.base import utcnow
 from models.db import db
 from models.events import CANCELLED, SupportEvent, events_between
 from models.permissions import REPLY, REVEAL_PERSONAL, VIEW_INBOX
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST
 
 # The console reveals these; the My Number stays masked (the API can reveal it).

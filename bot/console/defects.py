@@ -14,7 +14,6 @@ from bot.console.applications import CONSOLE_REVEALABLE, record_or_404, render_r
 from bot.console.blueprint import bp
 from bot.console.security import actor, require
 from handlers import defect_ops as ops
-from handlers.redact import redact
 from models import defects as dc
 from models.applications import events_by_id
 from models.audit import audit
@@ -22,6 +21,7 @@ from models.base import utcnow
 from models.db import db
 from models.events import SupportEvent
 from models.permissions import REPLY, VIEW_INBOX
+from personal_numbers.redact import redact
 
 
 @bp.context_processor

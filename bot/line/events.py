@@ -18,9 +18,9 @@ from typing import Any
 
 from bot.line import validate
 from handlers.contract import Inbound
-from handlers.redact import redact
 from models.city import retention_days
 from models.inbound import IGNORED, RECEIVED
+from personal_numbers.redact import redact
 
 log = logging.getLogger(__name__)
 

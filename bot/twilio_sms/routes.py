@@ -25,13 +25,13 @@ from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from handlers.numbers import ascii_digits
 from handlers.phone import sms_keyword
-from handlers.redact import redact
 from models.base import utcnow
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, mark, record_events
 from models.outbox import enqueue
 from models.phone import get_call, set_opt_out
 from models.residents import get_or_create_resident
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from bot.twilio_voice.keypad import Keypad, Resolved, build, resolve
 from handlers import menu
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
-from handlers.redact import redact
 from handlers.text import render as say_text
 from models.city import city
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, InboundEvent, mark, record_events
 from models.phone import conversation_flow, recorded_event, start_call
+from personal_numbers.redact import redact
 from scheduler.business_calendar import JST, within_business_hours
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def stateless_apology(config) -> str:
 def clean_speech(raw: str) -> tuple[str, bool, bool]:
     """(redacted speech, whether a number was removed, whether it was odd)."""
     odd = len(raw) > MAX_SPEECH
-    redaction = redact(raw[:MAX_SPEECH])
+    redaction = redact(raw[:MAX_SPEECH], spoken=True)  # kana digit words count
     return redaction.text, redaction.found, odd
 
 
