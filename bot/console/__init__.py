@@ -62,6 +62,7 @@ def register(app: Flask) -> None:
         defects,
         faq_review,
         inbox,
+        places,
         report,
         schedule,
         security,
