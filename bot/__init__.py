@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from models.city import PROJECT_ROOT
 from models.crypto import Keyring, install_keyring
 from models.db import db
@@ -28,7 +28,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     served_port = _flask_run_port()
     if served_port and not env.get("PORT"):
         env["PORT"] = str(served_port)  # `flask run --port N`: the simulator posts to N
-    settings = load_settings(env)
+    try:
+        settings = load_settings(env)
+    except ConfigError as exc:
+        import click
+
+        if click.get_current_context(silent=True) is not None:
+            raise click.ClickException(str(exc)) from None  # one line on the command line
+        raise
 
     app = Flask(
         __name__,
@@ -91,8 +98,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     public.register(app)  # /events, /events.ics, /events.json (issue 14)
     app.cli.add_command(flyer.flyer_command)
     from bot.cli_api_tokens import api_token_cli
+    from bot.sandbox.terminal import sandbox_cli
 
     app.cli.add_command(api_token_cli)
+    app.cli.add_command(sandbox_cli)  # its commands refuse outside sandbox mode
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox
