@@ -38,7 +38,11 @@ def test_a_site_manager_registers_a_venue_and_the_area_comes_from_the_postal_cod
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/places/{place_id}")
     with db.reader() as s:
         place = s.get(Place, place_id)
-        assert (place.postal_code, place.area, place.approved_by_city) == ("7520927", "chofu", False)
+        assert (place.postal_code, place.area, place.approved_by_city) == (
+            "7520927",
+            "chofu",
+            False,
+        )
     assert _audit("create", f"place:{place_id}") == 1
     page = client.get("/console/places").get_data(as_text=True)
     assert "長府公民館 2階" in page and "市の承認なし" in page and "〒752-0927" in page
@@ -68,13 +72,19 @@ def test_a_place_that_breaks_a_rule_is_refused_next_to_the_field(client, change,
 def test_the_api_refuses_the_same_place_with_the_same_code(api):
     resp = api.post("/places", {"kind": "venue", "name": "会場", "postal_code": "100-0001"})
     assert resp.status_code == 422 and resp.get_json()["error"] == "postal_outside_city"
-    resp = api.post("/places", {"kind": "venue", "name": "会場", "opens": "18:00", "closes": "09:00"})
+    resp = api.post(
+        "/places", {"kind": "venue", "name": "会場", "opens": "18:00", "closes": "09:00"}
+    )
     assert resp.get_json()["field"] == "closes"
     made = api.post("/places", {"kind": "venue", "name": "会場", "postal_code": "752-0927"})
     assert made.status_code == 201 and made.get_json()["area"] == "chofu"
     with db.reader() as s:  # the API's changes are audited now, as the console's
-        assert s.query(AuditEntry).filter_by(action="create",
-                                             target=f"place:{made.get_json()['id']}").count() == 1
+        assert (
+            s.query(AuditEntry)
+            .filter_by(action="create", target=f"place:{made.get_json()['id']}")
+            .count()
+            == 1
+        )
 
 
 def test_a_manager_edits_a_place_and_only_changed_fields_are_audited(client):
@@ -147,7 +157,9 @@ def test_an_archived_place_leaves_the_event_form_and_one_in_use_cannot_be_archiv
         s.commit()
     refused = post(client, f"/console/places/{other_id}/archive", page="/console/places")
     assert refused.status_code == 422
-    assert "これから実施する実施回がある場所はアーカイブできません。" in refused.get_data(as_text=True)
+    assert "これから実施する実施回がある場所はアーカイブできません。" in refused.get_data(
+        as_text=True
+    )
     resp = post(client, f"/console/places/{place_id}/archive", page="/console/places")
     assert resp.status_code == 302
     assert "長府公民館 2階" not in client.get("/console/events/new").get_data(as_text=True)
@@ -157,7 +169,9 @@ def test_an_archived_place_leaves_the_event_form_and_one_in_use_cannot_be_archiv
     refused = post(client, "/console/events/new", form, page="/console/events/new")
     assert refused.status_code == 422 and "アーカイブ済み" in refused.get_data(as_text=True)
     post(client, f"/console/places/{place_id}/archive", {"restore": "1"}, page="/console/places")
-    assert _audit("archive", f"place:{place_id}") == 1 and _audit("restore", f"place:{place_id}") == 1
+    assert (
+        _audit("archive", f"place:{place_id}") == 1 and _audit("restore", f"place:{place_id}") == 1
+    )
 
 
 def test_a_worker_sees_places_but_cannot_change_them(client):

@@ -70,8 +70,9 @@ def test_the_seed_fills_an_empty_database_with_a_marked_approved_open_demo(app):
             AuditEntry.action == "demo_seed")) == 1  # fmt: skip
 
 
-def test_a_resident_books_a_demo_venue_on_line_and_staff_see_it_in_the_day_schedule(live,
-                                                                                   new_user_id):
+def test_a_resident_books_a_demo_venue_on_line_and_staff_see_it_in_the_day_schedule(
+    live, new_user_id
+):
     result = _seed(live.app)
     password = _passwords(result.output)["demo-manager"]
     resident = Resident(live, new_user_id)
