@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from models.city import PROJECT_ROOT
 from models.crypto import Keyring, install_keyring
 from models.db import db
@@ -25,7 +25,17 @@ log = logging.getLogger("myna_desk")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(config or {})
     env = {**os.environ, **{k: v for k, v in overrides.items() if isinstance(v, str)}}
-    settings = load_settings(env)
+    served_port = _flask_run_port()
+    if served_port and not env.get("PORT"):
+        env["PORT"] = str(served_port)  # `flask run --port N`: the simulator posts to N
+    try:
+        settings = load_settings(env)
+    except ConfigError as exc:
+        import click
+
+        if click.get_current_context(silent=True) is not None:
+            raise click.ClickException(str(exc)) from None  # one line on the command line
+        raise
 
     app = Flask(
         __name__,
@@ -33,6 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=None,
     )
+    from bot.cli_errors import GuardedGroup
+
+    app.cli = GuardedGroup(app.name)  # a missing database is one line on any command
     from bot.ids import Int32Converter
 
     app.url_map.converters["int"] = Int32Converter  # before any route: ids are 32-bit
@@ -88,24 +101,48 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.cli_reports import report_cli
 
     app.cli.add_command(report_cli)
+    from bot.sandbox.terminal import sandbox_cli
 
     app.cli.add_command(api_token_cli)
+    app.cli.add_command(sandbox_cli)  # its commands refuse outside sandbox mode
 
     if settings.sandbox:
         from bot.sandbox.simulator import register as register_sandbox
 
         register_sandbox(app)
-        log.warning(
-            "SANDBOX MODE: no LINE credentials; LINE calls go to the local stand-in at %s "
-            "and the resident simulator is at %s/sandbox",
-            app.config["LINE_API_BASE_URL"],
-            app.config["PUBLIC_BASE_URL"],
-        )
+        _sandbox_notice(app)
     if app.config["SCHEDULER"] == "inprocess" and not app.config.get("TESTING"):
         from scheduler.clock import start_in_process
 
         start_in_process(app)
     return app
+
+
+def _flask_run_port() -> int | None:
+    """The port of ``flask run`` (its option or FLASK_RUN_PORT) when that is what runs."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.command.name != "run":
+        return None
+    port = ctx.params.get("port")
+    return port if isinstance(port, int) else None
+
+
+def _sandbox_notice(app: Flask) -> None:
+    """Where the simulator is, when this process serves it (not for other commands)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.command.name != "run":
+        log.debug("sandbox mode: no LINE credentials; LINE calls go to the local stand-in")
+        return
+    log.warning(
+        "SANDBOX MODE: no LINE credentials; LINE calls go to the local stand-in at %s "
+        "and the resident simulator is at %s/sandbox",
+        app.config["LINE_API_BASE_URL"],
+        app.config["PUBLIC_BASE_URL"],
+    )
 
 
 def web_app() -> Flask:

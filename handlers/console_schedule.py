@@ -25,6 +25,7 @@ from scheduler.business_calendar import JST
 FIELD_OF = {
     "place_kind_mismatch": "place_id",
     "unknown_place": "place_id",
+    "place_archived": "place_id",
     "in_the_past": "day",
     "not_business_day": "day",
     "bad_date": "day",

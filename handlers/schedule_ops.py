@@ -45,6 +45,7 @@ BAD_TRANSITION, NOT_FOUND, UNKNOWN_PLACE = "bad_transition", "not_found", "unkno
 PLACE_NOT_APPROVED, HAS_BOOKINGS = "place_not_approved", "has_bookings"
 SLOT_OUTSIDE_EVENT, SLOT_NOT_DIVISIBLE = "slot_outside_event", "slot_not_divisible"
 CAPACITY_BELOW_BOOKED = "capacity_below_booked"
+PLACE_ARCHIVED = "place_archived"
 EDITABLE = (ev.PLANNED, ev.APPROVED)  # an event's time and place change only before it opens
 
 
@@ -106,6 +107,8 @@ def plan_errors(
     place = session.get(Place, plan.place_id) if plan.place_id else None
     if place is None:
         return [UNKNOWN_PLACE]
+    if place.archived_at is not None:
+        return [PLACE_ARCHIVED]
     errors = event_time_errors(
         plan.kind, place.kind, place.hours(), plan.starts_at, plan.ends_at, now
     )

@@ -11,6 +11,8 @@ Two kinds carry more than who and when:
   religious or for-profit events (仕様書: 特定の政党、宗教又は営利を目的とした
   催し等と合わせた実施ではないこと), required for venue events
   (``not_combined``: True; None where the rule does not apply);
+- a place's approval keeps who at the city approved, the day and the document
+  on the place itself (``models.places``); its row here says who entered it;
 - a visit without a city official (``OFFICIAL_WAIVER``, target: the event)
   carries the reason (``reason``, encrypted: it may describe a household).
 """
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 
-EVENT, VISIT_REQUEST = "event", "visit_request"
+EVENT, VISIT_REQUEST, PLACE = "event", "visit_request", "place"
 OFFICIAL_WAIVER = "official_waiver"  # a visit event allowed without a city official
 
 

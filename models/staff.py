@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.approvals import OFFICIAL_WAIVER, approvals_of
@@ -75,6 +84,7 @@ class Staff(Base):
     pledge_signed_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     phone: Mapped[str | None] = mapped_column(EncryptedText)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # sandbox
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

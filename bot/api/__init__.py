@@ -40,7 +40,7 @@ CONFLICTS = frozenset(
     {
         "full", "already_booked", "staff_double_booked", "already_assigned",
         "capacity_below_booked", "bad_transition", "has_bookings", "proposal_closed",
-        "already_waived",
+        "already_waived", "place_in_use", "place_archived",
     }
 )  # fmt: skip
 MALFORMED = frozenset({"bad_json", "missing_field", "bad_datetime", "bad_value"})

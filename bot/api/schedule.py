@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -11,21 +11,24 @@ from sqlalchemy.orm import selectinload
 
 from bot.api import ApiError, actor, body, bp, get_or_404, iso, need, need_one_of, parse_dt, uow
 from bot.api import personal as pii
-from bot.api.crud import created, listed, narrowed, updated, viewed
+from bot.api.crud import listed, narrowed, viewed
+from handlers import place_ops, visit_ops
 from handlers import schedule_ops as ops
-from handlers import visit_ops
 from models import events as ev
-from models.areas import get_area
 from models.base import utcnow
 from models.places import PLACE_KINDS, Place, list_places
 from models.staff import RuleViolation
+from scheduler.business_calendar import JST
 
 PLACE_FIELDS = ("name", "address", "postal_code", "area", "approved_by_city", "opens", "closes",
-                "phone", "note")  # fmt: skip
+                "phone", "note", "city_approver", "approval_ref")  # fmt: skip
+APPROVAL_FIELDS = ("city_approver", "approved_on", "approval_ref")
 
 
 def place_json(p: Place) -> dict[str, Any]:
     out = {"id": p.id, "kind": p.kind, **{f: getattr(p, f) for f in PLACE_FIELDS}}
+    out["approved_on"] = p.approved_on.isoformat() if p.approved_on else None
+    out["archived"] = p.archived_at is not None
     if p.kind == "home":  # a resident's home: who lives where is personal
         out["name"], out["address"] = pii.name(p.name), pii.hidden(p.address)
         out["phone"] = pii.phone(p.phone)
@@ -50,30 +53,31 @@ def event_json(e: ev.SupportEvent) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _apply_place(place: Place, data: dict[str, Any]) -> None:
-    for field in PLACE_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        if field == "approved_by_city":
-            if not isinstance(value, bool):
-                raise ApiError("bad_value", field=field)
-        elif value is not None and not isinstance(value, str):
-            raise ApiError("bad_value", field=field)
-        if field == "postal_code" and value is not None:
-            value = value.replace("-", "")
-        setattr(place, field, value)
-    if place.area is not None and get_area(place.area) is None:
-        raise ApiError("bad_area", field="area")
-    for field in ("opens", "closes"):
-        value = getattr(place, field)
-        if value is not None:
-            try:
-                time.fromisoformat(value)
-            except ValueError:
-                raise ApiError("bad_value", field=field) from None
-    if not place.name:
-        raise ApiError("missing_field", field="name")
+def _approval(data: dict[str, Any], place: Place | None) -> place_ops.CityApproval | None:
+    """The city's approval the body gives (``approved_by_city`` true, or its details
+    changed on an approved place); the day defaults to the one stored, else today."""
+    wanted = data.get("approved_by_city")
+    touches = any(f in data for f in APPROVAL_FIELDS)
+    approved = place is not None and place.approved_by_city
+    if wanted is False or not (wanted is True or (touches and approved)):
+        return None
+    keep = place if approved else None
+
+    def given(field: str):
+        return data[field] if field in data else getattr(keep, field, None)
+
+    day = given("approved_on")
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise ApiError("bad_value", field="approved_on") from None
+    day = day or utcnow().astimezone(JST).date()
+    return place_ops.CityApproval(given("city_approver"), day, given("approval_ref"))
+
+
+def _values(data: dict[str, Any]) -> dict[str, Any]:
+    return {f: data[f] for f in place_ops.PLACE_FIELDS if f in data}
 
 
 @bp.get("/places")
@@ -90,12 +94,33 @@ def places_list():
 def places_create():
     data = body()
     kind = need_one_of(data, "kind", PLACE_KINDS)
-    return created(Place(kind=kind), data, _apply_place, place_json)
+    with uow() as s:
+        place = place_ops.create_place(s, actor(), kind, _values(data), utcnow(),
+                                       approval=_approval(data, None))  # fmt: skip
+        if data.get("archived"):
+            place_ops.archive_place(s, actor(), place, utcnow())
+        s.commit()
+        return jsonify(place_json(place)), 201
 
 
 @bp.patch("/places/<int:place_id>")
 def places_update(place_id: int):
-    return updated(Place, place_id, _apply_place, place_json)
+    data = body()
+    with uow() as s:
+        place = get_or_404(s, Place, place_id)
+        now = utcnow()
+        if data.get("archived") is False:
+            place_ops.restore_place(s, actor(), place)
+        place_ops.update_place(s, actor(), place, _values(data), now)
+        if data.get("approved_by_city") is False:
+            place_ops.withdraw_approval(s, actor(), place)
+        approval = _approval(data, place)
+        if approval is not None:
+            place_ops.approve_place(s, actor(), place, approval, now)
+        if data.get("archived") is True:
+            place_ops.archive_place(s, actor(), place, now)
+        s.commit()
+        return jsonify(place_json(place))
 
 
 def _plan(data: dict[str, Any], kind: str, place_id: int, keep: ev.SupportEvent | None = None):

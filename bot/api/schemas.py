@@ -84,7 +84,11 @@ def response_schemas() -> dict[str, Any]:
                      address={**NS, "description": "a home's address: " + MASKED},
                      postal_code=NS, area={**NS, "description": "code from areas.yaml"},
                      approved_by_city=B, opens={**NS, "description": "HH:MM, venues"},
-                     closes=NS, phone=NS, note=NS),
+                     closes=NS, phone=NS, note=NS,
+                     city_approver={**NS, "description": "who at the city approved the place"},
+                     approved_on={**NS, "format": "date"},
+                     approval_ref={**NS, "description": "the city's document reference"},
+                     archived=B),
         "Slot": slot,
         "Event": obj(["id", "kind", "status", "place_id"], id=ID, kind=enum(*EVENT_KINDS),
                      status=enum(*EVENT_STATUSES), place_id=ID, place=S, area=NS, starts_at=DT,
@@ -163,6 +167,13 @@ def request_schemas(*, reasons: tuple[str, ...], max_party: int) -> dict[str, An
         opens={"type": ["string", "null"], "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
         closes={"type": ["string", "null"], "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
         phone=text(30, nullable=True), note=note,
+        city_approver={**text(60, nullable=True), "description": (
+            "who at the city approved the place; required when approved_by_city becomes true")},
+        approved_on={**DATE_IN, "type": ["string", "null"],
+                     "description": "the day the city approved (default: today)"},
+        approval_ref={**text(100, nullable=True), "description": "the city's document reference"},
+        archived={"type": "boolean", "description": (
+            "archived places take no new events; refused while events are still to come")},
     )
     slot_fields = dict(starts_at=DT_IN, ends_at=DT_IN, capacity=integer(1, 10_000))
     slot_create = body(["starts_at", "ends_at", "capacity"], **slot_fields)

@@ -81,6 +81,7 @@ def register(app: Flask) -> None:
         faq_review,
         inbox,
         photos,
+        places,
         report,
         reports,
         schedule,

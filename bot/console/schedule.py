@@ -105,7 +105,8 @@ def schedule():
 
 def _form_page(f, errors, event=None, status=200, assign_errors=None):
     with db.reader() as s:
-        places = list_places(s)
+        current = s.get(ev.SupportEvent, event).place_id if event is not None else None
+        places = [p for p in list_places(s) if p.archived_at is None or p.id == current]
         context = {"places": [(p, place_label(p)) for p in places], "f": f, "errors": errors,
                    "event": None, "kinds": ev.EVENT_KINDS}  # fmt: skip
         if event is not None:

@@ -150,10 +150,8 @@ def emails():
 def register(app: Flask) -> None:
     from bot.sandbox import phone
     from bot.sandbox.line_api import line_api_bp
-    from bot.sandbox.terminal import sandbox_cli
     from bot.sandbox.twilio_api import twilio_api_bp
 
-    app.cli.add_command(sandbox_cli)
     app.register_blueprint(line_api_bp, url_prefix="/sandbox/line-api")
     app.register_blueprint(twilio_api_bp, url_prefix="/sandbox/twilio-api")
     app.register_blueprint(phone.bp)  # the phone simulator at /sandbox/phone

@@ -116,3 +116,49 @@ def chat(user: str | None) -> None:
                     messages += body.get("messages", [])
         actions = _show(messages)
     server.shutdown()
+
+
+@sandbox_cli.command("seed")
+@click.option("--reset", is_flag=True, help="Start the demo over: delete everything, seed again.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Only when the database is empty; otherwise leave it alone (scripts/run).",
+)
+def seed_command(reset: bool, if_empty: bool) -> None:
+    """Fill an empty sandbox database with a demo city (places, open venue days, staff,
+    one console account per role; passwords printed once)."""
+    from bot.sandbox import seed
+    from models.base import utcnow
+
+    app = current_app._get_current_object()
+    if not (app.config["SANDBOX"] and app.config["TWILIO_SANDBOX"]):
+        raise click.ClickException(
+            "sandbox seed runs only in sandbox mode (no LINE or Twilio credentials set); "
+            "it never touches a production database"
+        )
+    try:
+        with db.unit_of_work() as s:
+            result = seed.seed(s, utcnow(), reset=reset, if_empty=if_empty)
+            s.commit()
+    except seed.SeedRefused:
+        raise click.ClickException(
+            "this database holds data that is not the demo (places or staff not made by the "
+            "seed, or residents or events); the seed leaves it alone. Point DATABASE_URL at a "
+            "new database to try the demo"
+        ) from None
+    base = app.config["PUBLIC_BASE_URL"]
+    if result.outcome == seed.NOT_EMPTY:
+        click.echo("demo city: the database is not empty, nothing added "
+                   "(`flask --app bot sandbox seed --reset` starts the demo over)")  # fmt: skip
+        return
+    if result.outcome == seed.ALREADY:
+        click.echo("demo city: already there (`flask --app bot sandbox seed --reset` starts it "
+                   "over, with new passwords)")  # fmt: skip
+        return
+    click.echo(f"demo city: {result.places} places approved by the city, {result.events} open "
+               f"venue events ({result.slots} slots) over the next three weeks")  # fmt: skip
+    click.echo(f"console accounts for {base}/console (passwords shown only now):")
+    for login, (role, password) in result.passwords.items():
+        click.echo(f"  {login:<14} {role:<16} {password}")
+    click.echo(f"resident simulator: {base}/sandbox   phone: {base}/sandbox/phone")

@@ -135,5 +135,20 @@
     cannedReplies();
     // Show the latest lines of a transcript first.
     document.querySelectorAll(".transcript").forEach(function (t) { t.scrollTop = t.scrollHeight; });
+    Array.prototype.forEach.call(document.querySelectorAll("main table:not(.calendar)"), labelCells);
   });
+  // Narrow screens: each table row becomes a card (CSS), each cell labelled with its
+  // column's heading so that nothing needs a wide screen. The month calendar stays a grid.
+  function labelCells(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!heads.length) { return; }
+    table.classList.add("stacked");
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+      Array.prototype.forEach.call(tr.children, function (cell, i) {
+        if (heads[i]) { cell.setAttribute("data-label", heads[i]); }
+      });
+    });
+  }
 })();

@@ -24,9 +24,9 @@
     gather = null; extra.replaceChildren();
     const doc = new DOMParser().parseFromString(xml, 'application/xml');
     for (const verb of doc.documentElement.children) {
-      if (verb.tagName === 'Say') add('say', '🔊 ' + verb.textContent);
+      if (verb.tagName === 'Say') add('say', verb.textContent);
       else if (verb.tagName === 'Gather') {
-        for (const s of verb.getElementsByTagName('Say')) add('say', '🔊 ' + s.textContent);
+        for (const s of verb.getElementsByTagName('Say')) add('say', s.textContent);
         gather = {action: verb.getAttribute('action'), numDigits: verb.getAttribute('numDigits'), input: verb.getAttribute('input')};
         add('sys', `(入力待ち: ${gather.input}${gather.numDigits ? '、' + gather.numDigits + '桁' : '、# で確定'})`);
       } else if (verb.tagName === 'Dial') {
@@ -69,13 +69,13 @@
   document.getElementById('silence').onclick = () => answer({}, '(無言)');
   document.querySelectorAll('[data-key]').forEach(b => b.onclick = () => {
     const k = b.dataset.key;
-    if (gather && gather.numDigits === '1' && k !== '#') { answer({Digits: k}, '🔢 ' + k); return; }
-    if (k === '#') { const d = buffer; buffer = ''; document.getElementById('buffer').textContent = ''; answer({Digits: d}, '🔢 ' + d + '#'); return; }
+    if (gather && gather.numDigits === '1' && k !== '#') { answer({Digits: k}, '押した番号: ' + k); return; }
+    if (k === '#') { const d = buffer; buffer = ''; document.getElementById('buffer').textContent = ''; answer({Digits: d}, '押した番号: ' + d + '#'); return; }
     buffer += k; document.getElementById('buffer').textContent = buffer;
   });
   document.getElementById('speech').onsubmit = e => {
     e.preventDefault(); const t = document.getElementById('speechtext');
-    if (t.value.trim()) { answer({SpeechResult: t.value, Confidence: '0.92'}, '🗣 ' + t.value); t.value = ''; }
+    if (t.value.trim()) { answer({SpeechResult: t.value, Confidence: '0.92'}, '話した: ' + t.value); t.value = ''; }
   };
   document.getElementById('smsform').onsubmit = async e => {
     e.preventDefault(); const t = document.getElementById('smstext'); if (!t.value.trim()) return;
@@ -89,7 +89,7 @@
       if (r.ok) for (const q of (await r.json()).requests || []) {
         smsAfter = Math.max(smsAfter, q.id);
         const el = document.createElement('div'); el.className = q.status < 300 ? 'sms' : 'sms err';
-        el.textContent = (q.status < 300 ? '📩 ' : `拒否 ${q.status}: ${q.response.message} — `) + (q.params.Body || '');
+        el.textContent = (q.status < 300 ? '' : `拒否 ${q.status}: ${q.response.message} — `) + (q.params.Body || '');
         document.getElementById('sms').appendChild(el);
       }
     } catch (e) { /* restarting */ }

@@ -21,16 +21,20 @@ def refusal(resp):
     return resp.status_code, body["error"] if body.get("message") else body
 
 
+CITY_APPROVAL = {"city_approver": "市民課 山田", "approval_ref": "下市第123号"}
+
+
 def make_venue(api, approved=True):
     return ok(api.post("/places", {"kind": "venue", "name": "長府公民館", "area": "chofu",
                                     "approved_by_city": approved, "opens": "09:00",
-                                    "closes": "17:00"}), 201)  # fmt: skip
+                                    "closes": "17:00",
+                                    **(CITY_APPROVAL if approved else {})}), 201)  # fmt: skip
 
 
 def make_event(api, kind="venue", day=FUTURE, start="10:00", end="12:00", place=None, slots=True):
     place = place or (make_venue(api) if kind == "venue" else ok(api.post(
         "/places", {"kind": "facility", "name": "ひだまりホーム", "area": "honcho",
-                    "approved_by_city": True}), 201))  # fmt: skip
+                    "approved_by_city": True, **CITY_APPROVAL}), 201))  # fmt: skip
     data = {"kind": kind, "place_id": place["id"], "starts_at": f"{day}T{start}",
             "ends_at": f"{day}T{end}"}  # fmt: skip
     if slots:

@@ -27,6 +27,7 @@ SOURCES = (
     *sorted((ROOT / "bot" / "api").glob("*.py")),
     *sorted((ROOT / "models").glob("*.py")),
     ROOT / "handlers" / "schedule_ops.py",
+    ROOT / "handlers" / "place_ops.py",
     ROOT / "handlers" / "visit_ops.py",
     ROOT / "handlers" / "booking_rules.py",
     ROOT / "handlers" / "defect_ops.py",
