@@ -41,6 +41,7 @@ def _flask(database_url: str, *args: str) -> subprocess.CompletedProcess:
         ("schedule", "export", "--month", "2026-04"),
         ("contracts", "list"),
         ("staff", "unlock", "--login", "nobody"),
+        ("sandbox", "seed"),
     ],
 )
 def test_a_command_on_a_database_never_migrated_says_to_run_db_upgrade(tmp_path, args):
