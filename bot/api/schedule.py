@@ -115,6 +115,10 @@ def places_update(place_id: int):
         if data.get("approved_by_city") is False:
             place_ops.withdraw_approval(s, actor(), place)
         approval = _approval(data, place)
+        if approval is not None and not (approval.approver or "").strip():
+            # Whether the approver is needed depends on the stored place (not yet
+            # approved): a rule of the record, not of the body's shape → 422.
+            raise ApiError("missing_field", field="city_approver", status=422)
         if approval is not None:
             place_ops.approve_place(s, actor(), place, approval, now)
         if data.get("archived") is True:

@@ -189,7 +189,16 @@ def request_schemas(*, reasons: tuple[str, ...], max_party: int) -> dict[str, An
     )
     reason = enum(*reasons) if reasons else text(20)
     return {
-        "PlaceCreate": body(["kind", "name"], kind=enum(*PLACE_KINDS), **place_fields),
+        "PlaceCreate": {
+            **body(["kind", "name"], kind=enum(*PLACE_KINDS), **place_fields),
+            # A place created as approved names who at the city approved it.
+            "anyOf": [
+                {"required": ["city_approver"],
+                 "properties": {"city_approver": {"type": "string", "pattern": "\\S"}}},
+                {"not": {"required": ["approved_by_city"],
+                         "properties": {"approved_by_city": {"const": True}}}},
+            ],
+        },
         "PlaceUpdate": body([], **place_fields),
         "EventCreate": body(["kind", "place_id", "starts_at", "ends_at"], kind=enum(*EVENT_KINDS),
                             place_id=ID, starts_at=DT_IN, ends_at=DT_IN, note=note,
@@ -233,8 +242,14 @@ def request_schemas(*, reasons: tuple[str, ...], max_party: int) -> dict[str, An
         "DefectCaseUpdate": body([], record_id=ID, reason=reason, detail=note,
                                  status=enum(*CASE_STATUSES),
                                  note={**note, "description": "a note for the status change"}),
-        "DefectContactCreate": body(["channel", "outcome"],
-                                    channel=enum("phone", "staff", "line", "sms"),
-                                    outcome=enum("answered", "no_answer", "note"),
-                                    note={**note, "description": "required when outcome is note"}),
+        "DefectContactCreate": {
+            **body(["channel", "outcome"], channel=enum("phone", "staff", "line", "sms"),
+                   outcome=enum("answered", "no_answer", "note"),
+                   note={**note, "description": "required when outcome is note"}),
+            # A note entry needs its text: a note with something in it, or another outcome.
+            "anyOf": [
+                {"required": ["note"], "properties": {"note": {"type": "string", "pattern": "\\S"}}},
+                {"required": ["outcome"], "properties": {"outcome": enum("answered", "no_answer")}},
+            ],
+        },
     }  # fmt: skip

@@ -125,9 +125,13 @@ def _first_error(validator, instance: Any) -> Invalid | None:
     if error is None:
         return None
     code = "missing_field" if error.validator == "required" else "bad_value"
-    if error.validator == "anyOf" and all("required" in alt for alt in error.validator_value):
-        # "one of these fields": name the first, as the handlers' own check does
-        field = error.validator_value[0]["required"][0]
+    named = []
+    if error.validator == "anyOf":
+        named = [alt["required"][0] for alt in error.validator_value if "required" in alt]
+    if named:
+        # "one of these fields" (or "this field unless …"): name the first, as the
+        # handlers' own check does
+        field = named[0]
         return Invalid("missing_field", field, "anyOf required")
     if error.schema.get("format") == "date-time":
         code = "bad_datetime"
