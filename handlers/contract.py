@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.text import render
+from handlers.text import current_locale, render
 
 CHANNELS = ("line", "voice", "sms", "sandbox")
 KINDS = ("text", "choice", "follow", "unfollow", "media", "call_start", "hangup")
@@ -52,12 +52,17 @@ class Reply:
     payload: dict[str, Any] | None = None  # structured: {"type": "cards", "cards": [...]}
     handoff: bool = False  # a person takes over after this message
     expects_speech: bool = False  # phone: free speech is a sensible answer here
+    # The resident's language when the reply was made (issue 17): rendered in it
+    # wherever and whenever the text is finally needed (adapter, outbox, transcript).
+    locale: str = field(default_factory=current_locale)
     # Rendered texts by voice flag: the transcript and the channel read the same text.
     _texts: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
 
     def text(self, *, voice: bool = False) -> str:
         if voice not in self._texts:
-            self._texts[voice] = render(self.template, voice=voice, **self.context)
+            self._texts[voice] = render(
+                self.template, voice=voice, locale=self.locale, **self.context
+            )
         return self._texts[voice]
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +72,7 @@ class Reply:
             "context": self.context,
             "choices": [asdict(c) for c in self.choices],
             "payload": self.payload,
+            "locale": self.locale,
         }
 
     @classmethod
@@ -76,4 +82,5 @@ class Reply:
             dict(data.get("context") or {}),
             [Choice(**c) for c in data.get("choices") or []],
             data.get("payload"),
+            locale=data.get("locale") or current_locale(),
         )

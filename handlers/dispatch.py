@@ -19,7 +19,7 @@ from handlers.contract import Inbound, Reply
 from handlers.flows import engine
 from handlers.flows.registry import load_flows
 from handlers.routes import choice_route
-from handlers.text import label, render
+from handlers.text import label, render, use_locale
 from handlers.turn import Turn
 from handlers.words import asks_for_my_bookings, global_word
 from models.city import city
@@ -60,6 +60,20 @@ def dispatch(
         resident = get_or_create_resident(
             session, identity_kind(inbound.channel), inbound.resident_key, lock=True
         )
+    # Everything said in this turn is in the resident's language (issue 17); a
+    # handler that switches it re-enters use_locale for the rest of the turn.
+    with use_locale(resident.language):
+        return _dispatch(session, inbound, now, resident, conversation, transcript)
+
+
+def _dispatch(
+    session: Session,
+    inbound: Inbound,
+    now: datetime,
+    resident: Resident,
+    conversation: Conversation | None,
+    transcript: str,
+) -> Outcome:
     resident.last_seen_at = now
     if inbound.channel in ("line", "sandbox") and inbound.kind != "unfollow":
         # Only a friend who has not blocked us can send anything: reachable,

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,8 @@ import yaml
 from handlers import menu
 from handlers.contract import Choice
 from handlers.flows import defect, engine, phone_visit  # noqa: F401 - registers the flows
-from handlers.text import env, label
+from handlers.text import current_locale, env, label
+from models.locales import DEFAULT as DEFAULT_LOCALE
 
 DEFECT_VALUE = "menu:defect"
 PHONE_VISIT_VALUE = "menu:phone_visit"
@@ -75,14 +76,17 @@ def sms_keyword(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _labels():
-    return env().get_template("voice/labels.txt").module
+@cache
+def _labels(locale: str):
+    return env(locale).get_template("voice/labels.txt").module
 
 
 def voice_label(name: str) -> str:
-    """A phone-only label (macro in templates/messages/voice/labels.txt)."""
-    return str(getattr(_labels(), name)()).strip()
+    """A phone-only label (macro in voice/labels.txt, in the current locale)."""
+    module = _labels(current_locale())
+    if not hasattr(module, name):
+        module = _labels(DEFAULT_LOCALE)
+    return str(getattr(module, name)()).strip()
 
 
 def main_menu_values() -> frozenset[str]:

@@ -4,31 +4,87 @@
 phone (``voice=True``) a ``menu/main.voice.txt`` is preferred when it exists.
 Short button labels are macros in ``templates/messages/labels.txt``:
 ``label("venue")``.
+
+Languages (issue 17): the same keys live in ``templates/locales/<locale>/``.
+The locale is a context variable set once per inbound event or notice
+(``use_locale(resident.language)``); ``render`` and ``label`` read it, so no
+handler passes a language around. A key missing in a locale falls back to
+Japanese (a test fails on any such gap); staff-only keys (``STAFF_ONLY``) are
+Japanese by design.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
-from models import references
+from models import locales, references
 from models.city import PROJECT_ROOT, city
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "messages"
+LOCALE_DIR = PROJECT_ROOT / "templates" / "locales"
+# Keys read by staff or the city only: written in Japanese, in no other locale.
+STAFF_ONLY: tuple[str, ...] = (
+    "_console_when.txt",
+    "city/",
+    "transcript/",
+    "public/",
+    "defect/summary.txt",
+    "defect/report_note.txt",
+    "defect/escalation_summary.txt",
+    "phone_visit/summary.txt",
+    "voice/summary/",
+    "bookings/export_summary.txt",
+    "bookings/export_description.txt",
+    "bookings/api_error.txt",
+)
+
+_locale: ContextVar[str] = ContextVar("message_locale", default=locales.DEFAULT)
 
 
-def _weekday(value: Any) -> str:
-    """The one-character Japanese weekday (names live in _weekdays.txt)."""
-    names = env().get_template("_weekdays.txt").render()
-    return names[value.weekday()]
+def current_locale() -> str:
+    return _locale.get()
 
 
-@lru_cache(maxsize=1)
-def env() -> Environment:
+@contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """Render in ``locale`` (unknown or None: Japanese) inside the block."""
+    token = _locale.set(locales.normalise(locale))
+    try:
+        yield _locale.get()
+    finally:
+        _locale.reset(token)
+
+
+def staff_only(key: str) -> bool:
+    """Whether a template file (relative to templates/messages) stays Japanese."""
+    return any(key == p or (p.endswith("/") and key.startswith(p)) for p in STAFF_ONLY)
+
+
+@cache
+def _own_keys(locale: str) -> frozenset[str]:
+    """Template files a locale has itself (not by falling back to Japanese)."""
+    root = TEMPLATE_DIR if locale == locales.DEFAULT else LOCALE_DIR / locale
+    if not root.is_dir():
+        return frozenset()
+    return frozenset(
+        p.relative_to(root).as_posix() for p in root.rglob("*.txt") if p.is_file()
+    )
+
+
+@cache
+def env(locale: str = locales.DEFAULT) -> Environment:
+    """One Jinja2 environment per locale: its own directory first, then Japanese."""
+    dirs = [str(TEMPLATE_DIR)]
+    if locale != locales.DEFAULT:
+        dirs.insert(0, str(LOCALE_DIR / locale))
     e = Environment(
-        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=FileSystemLoader(dirs),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
@@ -38,22 +94,44 @@ def env() -> Environment:
         lstrip_blocks=True,
     )
     e.globals["city"] = city()
-    e.filters["weekday"] = _weekday
+    e.globals["locale"] = locale
+
+    def weekday(value: Any) -> str:
+        """The weekday's short name in this locale (``_weekdays.txt``: Monday first;
+        space-separated names, or one character each as in Japanese)."""
+        names = e.get_template("_weekdays.txt").render().split()
+        if len(names) == 1:
+            names = list(names[0])
+        return names[value.weekday()]
+
+    e.filters["weekday"] = weekday
     # Case references (issue 19): written and read out the same everywhere.
     e.globals["ref"] = references.reference
     e.globals["ref_spoken"] = references.spoken
     return e
 
 
-def render(name: str, /, *, voice: bool = False, **context: Any) -> str:
-    """Render a message template to plain text (trailing space trimmed)."""
-    e = env()
-    if voice:
-        try:
-            return e.get_template(f"{name}.voice.txt").render(**context).strip()
-        except TemplateNotFound:
-            pass
-    return e.get_template(f"{name}.txt").render(**context).strip()
+def _source(name: str, voice: bool, locale: str) -> tuple[str, str]:
+    """(locale, file) to render: the locale's own voice text, its own text, then
+    Japanese voice, Japanese text. A locale without a voice file for a key never
+    borrows the Japanese voice wording over its own written text."""
+    own = _own_keys(locale)
+    candidates = [f"{name}.voice.txt", f"{name}.txt"] if voice else [f"{name}.txt"]
+    if locale != locales.DEFAULT:
+        for file in candidates:
+            if file in own:
+                return locale, file
+    for file in candidates:
+        if file in _own_keys(locales.DEFAULT):
+            return locales.DEFAULT, file
+    return locale, candidates[-1]  # let Jinja2 raise TemplateNotFound with the name
+
+
+def render(name: str, /, *, voice: bool = False, locale: str | None = None, **context: Any) -> str:
+    """Render a message template to plain text (trailing space trimmed), in
+    ``locale`` or the current one."""
+    where, file = _source(name, voice, locale or current_locale())
+    return env(where).get_template(file).render(**context).strip()
 
 
 def exists(name: str) -> bool:
@@ -64,7 +142,12 @@ def exists(name: str) -> bool:
     return True
 
 
-def label(name: str, /, **context: Any) -> str:
-    """A short button label defined as a macro in labels.txt."""
-    module = env().get_template("labels.txt").module
+def label(name: str, /, *, locale: str | None = None, **context: Any) -> str:
+    """A short button label defined as a macro in labels.txt (current locale)."""
+    where = locale or current_locale()
+    if "labels.txt" not in _own_keys(where):
+        where = locales.DEFAULT
+    module = env(where).get_template("labels.txt").module
+    if not hasattr(module, name):  # a label not yet translated: Japanese
+        module = env(locales.DEFAULT).get_template("labels.txt").module
     return str(getattr(module, name)(**context)).strip()

@@ -31,6 +31,9 @@ class Resident(Base):
     # While set, a person has taken over: the bot stays silent. (No FK: the
     # inquiry references the resident, and a cycle would complicate deletes.)
     handoff_inquiry_id: Mapped[int | None] = mapped_column(Integer)
+    # The language the resident is served in (models.locales; None: not chosen,
+    # Japanese). Set when they pick one; proposed from the LINE profile once.
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
