@@ -103,4 +103,4 @@ def test_no_console_route_answers_hostile_input_with_a_5xx(app):
     assert not failures, "\n".join(failures)
     places, events, bookings = _counts()
     # Hostile posts may be refused or, where valid, archive/approve; never delete.
-    assert places == before[0] and events >= before[1] - 0 and bookings == before[2]
+    assert places == before[0] and events >= before[1] and bookings == before[2]
