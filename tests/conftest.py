@@ -57,10 +57,24 @@ def require_pg() -> str:
     return PG_URL
 
 
+# Fixtures through which a test reaches the backend chosen by TEST_BACKEND.
+BACKEND_FIXTURES = {"database_url", "empty_database"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "pg_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+    if os.environ.get("BACKEND_ONLY") == "1":
+        # The second pass of scripts/test: only tests whose outcome can depend on
+        # the backend run again; the rest already ran in the SQLite pass.
+        keep, drop = [], []
+        for item in items:
+            used = set(getattr(item, "fixturenames", ()))
+            (keep if used & BACKEND_FIXTURES else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
