@@ -10,6 +10,7 @@ further tries down progressively, per client address and per account
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -32,7 +33,9 @@ UNKNOWN, LOCKED, BAD_PASSWORD, NO_PLEDGE, INACTIVE = (
 _hasher = PasswordHasher()
 # Verified against when the login is unknown, so that a wrong login costs as
 # much time as a wrong password and logins cannot be probed by timing.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("not-a-real-password")  # made once, at the first unknown login
 
 
 class StaffAccount(Base):
@@ -124,7 +127,7 @@ def authenticate(
         return LOCKED
     if account is None or not _verify(account.password_hash, password):
         if account is None:
-            _verify(_DUMMY_HASH, password)  # the same time as a wrong password
+            _verify(_dummy_hash(), password)  # the same time as a wrong password
         throttle.record_failure(session, address, account_id, now)
         if throttle.blocked_until(session, address, account_id, now) is not None:
             return LOCKED

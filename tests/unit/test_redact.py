@@ -73,3 +73,18 @@ def test_empty_and_huge_text():
     assert redact("").text == ""
     big = "あ" * 100_000 + VALID
     assert redact(big).my_numbers == 1
+
+
+def test_the_listed_unicode_spaces_and_dashes_are_this_pythons():
+    """The separator lists are written out (no scan at import); they must be what
+    unicodedata says, or an upgrade of Python changed Unicode under us."""
+    import sys
+    import unicodedata
+
+    from personal_numbers import redact as pn
+
+    def category(name: str) -> set[str]:
+        return {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == name}
+
+    assert set(pn.UNICODE_ZS) == category("Zs")
+    assert set(pn.UNICODE_PD) == category("Pd")
