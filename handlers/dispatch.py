@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers import defects, handoff, menu
+from handlers import defects, handoff, language, menu
 from handlers.contract import Inbound, Reply
 from handlers.flows import engine
 from handlers.flows.registry import load_flows
@@ -152,6 +152,7 @@ def _on_follow(turn: Turn, _expired: bool) -> None:
     turn.resident.line_reachable = True
     clear(turn.conversation)
     turn.add(menu.main_menu("menu/greeting"))
+    language.offer_from_profile(turn)  # their LINE app's language, if we serve it
 
 
 def _on_unfollow(turn: Turn, _expired: bool) -> None:
@@ -190,6 +191,8 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
     value = inbound.value if inbound.kind == "choice" else global_word(inbound.text)
     if value == "g:unsubscribe":  # 配信停止 works everywhere, a person's hand-off included
         _unsubscribe(turn)
+        return
+    if language.handle(turn, value):  # a language chosen or named, at any moment (issue 17)
         return
     if turn.resident.handoff_inquiry_id is not None and not turn.voice:
         # A person has the conversation: free text is for them (the bot stays silent),

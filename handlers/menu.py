@@ -20,6 +20,7 @@ MAIN_MENU = (
     ("defect", "menu:defect"),
     ("notices", "menu:notices"),
     ("person", "g:person"),
+    ("language", "menu:language"),  # issue 17: handlers/language.py
 )
 MENU_FLOWS = {
     "menu:venue": "venue",

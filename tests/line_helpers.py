@@ -92,6 +92,8 @@ class Resident:
         """Every message sent to this user so far (replies and pushes)."""
         out: list[dict[str, Any]] = []
         for req in self.requests():
+            if req["body"] is None:
+                continue
             body = req["body"] if isinstance(req["body"], dict) else json.loads(req["body"])
             out.extend(body.get("messages", []))
         return out
@@ -105,6 +107,8 @@ class Resident:
             assert not req["errors"], req["errors"]  # LINE would have refused it
             if req["status"] != 200:
                 continue  # a simulated outage; the outbox retries
+            if req["body"] is None:
+                continue  # a call without messages (the profile, issue 17)
             body = req["body"] if isinstance(req["body"], dict) else json.loads(req["body"])
             out.extend(body.get("messages", []))
         return out

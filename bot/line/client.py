@@ -20,7 +20,7 @@ import json
 import ssl
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from linebot.v3.messaging import (
     ApiClient,
@@ -34,6 +34,7 @@ from urllib3.util.wait import wait_for_read
 LINE_DEFAULT_HOST = "https://api.line.me"
 MULTICAST_MAX = 500  # recipients per multicast request (MulticastRequest.to maxItems)
 TIMEOUT = 10  # seconds, to connect and for each read
+PROFILE_TIMEOUT = 3  # seconds: the profile only proposes a language
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,31 @@ class LineClient:
         if resp.status == 200:
             return SendResult(True, 200)
         return _classify(resp.status, data.decode("utf-8", "replace")[:500])
+
+    def profile_language(self, user_id: str) -> str | None:
+        """The ``language`` of a friend's LINE profile (BCP 47), or None on any failure.
+
+        Asked once, when they add the account (issue 17), on a connection of its
+        own with a short timeout: a slow profile API must not hold up answers."""
+        if self._https:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=PROFILE_TIMEOUT, context=self._tls
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=PROFILE_TIMEOUT)
+        try:
+            conn.request("GET", f"{self._prefix}/v2/bot/profile/{quote(user_id, safe='')}",
+                         headers={"Authorization": self._headers["Authorization"]})  # fmt: skip
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                return None
+            language = json.loads(data).get("language")
+        except Exception:  # noqa: BLE001 - no proposal then; never an error for the resident
+            return None
+        finally:
+            conn.close()
+        return language if isinstance(language, str) and len(language) <= 35 else None
 
     def reply(self, reply_token: str, messages: list[dict]) -> SendResult:
         document = {"replyToken": reply_token, "messages": messages}

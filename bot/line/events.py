@@ -183,7 +183,9 @@ def _postback(payload: dict[str, Any]) -> Inbound:
 
 
 def _follow(payload: dict[str, Any]) -> Inbound:
-    return Inbound("line", payload["userId"], "follow", at=_at(payload))
+    language = payload.get("profileLanguage")  # added by the webhook (issue 17)
+    params = {"profile_language": language} if isinstance(language, str) else {}
+    return Inbound("line", payload["userId"], "follow", at=_at(payload), params=params)
 
 
 def _unfollow(payload: dict[str, Any]) -> Inbound:

@@ -13,6 +13,7 @@ from linebot.v3.webhook import SignatureValidator
 
 from bot.line.events import record_row
 from bot.line.validate import BadBody, parse_body
+from models.inbound import RECEIVED
 
 log = logging.getLogger(__name__)
 bp = Blueprint("line", __name__)
@@ -40,7 +41,16 @@ def webhook():
         log.warning("line webhook: rejected, %s (%d bytes)", exc, len(body))
         return _error(400, f"malformed body: {exc}")
     if events:
+        rows = [record_row(e) for e in events]
+        for row in rows:
+            if row["event_type"] == "follow" and row["status"] == RECEIVED:
+                # A new friend: their LINE app's language proposes ours (issue 17).
+                # Asked here, before any transaction, and kept with the event.
+                client = current_app.extensions["delivery"].line_client()
+                language = client.profile_language(row["payload"]["userId"])
+                if language:
+                    row["payload"]["profileLanguage"] = language
         # Committed (with other requests' events: bot/line/recording.py) before the 200.
-        new_ids = current_app.extensions["recorder"].record([record_row(e) for e in events])
+        new_ids = current_app.extensions["recorder"].record(rows)
         current_app.extensions["event_processor"].submit(new_ids)
     return jsonify({"ok": True})

@@ -109,10 +109,17 @@ def _create_rich_menu(s: Any, res: ValidationResult) -> Answer:
     return Answer(res.success_status, {"richMenuId": f"richmenu-{secrets.token_hex(16)}"})
 
 
+# The language each simulated user's LINE app is set to (the simulator's
+# "LINE app language"; issue 17). In memory: the sandbox is one process.
+PROFILE_LANGUAGES: dict[str, str] = {}
+
+
 def _profile(s: Any, res: ValidationResult) -> Answer:
     user_id = res.path_params["userId"]
+    language = PROFILE_LANGUAGES.get(user_id, "ja")
     answer = Answer(
-        res.success_status, {"displayName": "Sandbox user", "userId": user_id, "language": "ja"}
+        res.success_status,
+        {"displayName": "Sandbox user", "userId": user_id, "language": language},
     )
     answer.to = user_id
     return answer

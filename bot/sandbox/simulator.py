@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -32,8 +33,11 @@ from flask import (
 )
 
 from bot.line.validate import USER_ID
+from bot.sandbox.line_api import PROFILE_LANGUAGES
 from models.db import db
 from models.sandbox import issue_reply_token
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 EVENT_KINDS = ("text", "postback", "follow", "unfollow", "image", "sticker")
@@ -123,6 +127,12 @@ def send_event():
         return jsonify({"error": "text is empty"}), 400
     if kind == "postback" and not data.get("data"):
         return jsonify({"error": "postback data is empty"}), 400
+    language = data.get("language")
+    if language is not None:
+        # The simulated phone's LINE language, read by the profile API (issue 17).
+        if not isinstance(language, str) or not LANGUAGE_TAG.fullmatch(language):
+            return jsonify({"error": "language must be a BCP 47 tag such as en or zh-Hans"}), 400
+        PROFILE_LANGUAGES[user_id] = language
     token = None
     if kind != "unfollow":
         with db.unit_of_work() as s:

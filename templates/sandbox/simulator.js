@@ -83,7 +83,8 @@
     e.preventDefault(); const t = document.getElementById('text');
     if (t.value.trim()) { send({kind: 'text', text: t.value}, t.value); t.value = ''; }
   };
-  document.querySelectorAll('[data-kind]').forEach(b => b.onclick = () => send({kind: b.dataset.kind}, '(' + b.textContent + ')'));
+  // The profile language travels with each event: LINE's profile API answers it (issue 17).
+  document.querySelectorAll('[data-kind]').forEach(b => b.onclick = () => send({kind: b.dataset.kind, language: document.getElementById('lang').value}, '(' + b.textContent + ')'));
   document.getElementById('newuser').onclick = () => { user = 'U' + hex(16); localStorage.setItem('sandboxUser', user); document.getElementById('uid').textContent = user; log.replaceChildren(); quick.replaceChildren(); };
   fetch(`/sandbox/line-api/_sandbox/requests?after=0&to=${user}`).then(r => r.json()).then(d => { for (const q of d.requests || []) after = Math.max(after, q.id); poll(); }).catch(poll);
 })();
