@@ -151,3 +151,28 @@ def label(name: str, /, *, locale: str | None = None, **context: Any) -> str:
     if not hasattr(module, name):  # a label not yet translated: Japanese
         module = env(locales.DEFAULT).get_template("labels.txt").module
     return str(getattr(module, name)(**context)).strip()
+
+
+@cache
+def _plain_labels(locale: str) -> dict[str, str]:
+    """Labels without parameters, by macro name, as rendered in ``locale``."""
+    module = env(locale).get_template("labels.txt").module
+    found = {}
+    for name in dir(module):
+        macro = getattr(module, name)
+        if not name.startswith("_") and callable(macro) and not getattr(macro, "arguments", ()):
+            found[name] = str(macro()).strip()
+    return found
+
+
+def relabel(text: str, locale: str) -> str:
+    """A Japanese button label (a parameterless macro of labels.txt) in ``locale``;
+    any other text unchanged. For notices built outside a turn, whose buttons were
+    labelled before the recipient's language was known (handlers/notify.py)."""
+    if locale == locales.DEFAULT:
+        return text
+    by_text = {v: k for k, v in _plain_labels(locales.DEFAULT).items()}
+    name = by_text.get(text)
+    if name is None:
+        return text
+    return label(name, locale=locale)
