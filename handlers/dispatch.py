@@ -25,6 +25,7 @@ from handlers.words import asks_for_my_bookings, global_word
 from models.city import city
 from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
 from models.inquiries import log_line, tapped_label, transcript_row
+from models.locales import for_channel
 from models.outbox import mark_unreachable
 from models.residents import Resident, get_or_create_resident, identity_kind
 from models.split_numbers import catch_split_number
@@ -62,7 +63,7 @@ def dispatch(
         )
     # Everything said in this turn is in the resident's language (issue 17); a
     # handler that switches it re-enters use_locale for the rest of the turn.
-    with use_locale(resident.language):
+    with use_locale(for_channel(resident.language, inbound.channel)):
         return _dispatch(session, inbound, now, resident, conversation, transcript)
 
 

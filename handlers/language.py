@@ -25,6 +25,7 @@ from models.locales import DEFAULT, LOCALES, NATIVE_NAMES, from_language_tag
 
 PREFIX = "lang:"
 MENU_VALUE = "menu:language"
+PHONE_MENU_VALUE = "menu:voice_languages"  # handlers/phone.py: key 8 on a call
 
 
 @lru_cache(maxsize=1)
@@ -66,11 +67,61 @@ def switch(turn: Turn, locale: str) -> None:
             turn.add(main_menu("language/changed"))
 
 
+SMS_PREFIX = "lang:sms:"
+# Heard on the phone's key 8 (handlers/phone.py), one message each, in this order.
+PHONE_MESSAGE_LOCALES = ("ko", "zh_Hans", "vi")
+
+
+def phone_other_languages(turn: Turn) -> None:
+    """Korean, Chinese and Vietnamese callers: a short message in each language
+    (LINE serves them in full), a key for an SMS with the LINE link, 0 for a person
+    or a voicemail."""
+    turn.staff_notes.append("電話: 韓国語・中国語・ベトナム語の案内を再生")
+    for key, locale in enumerate(PHONE_MESSAGE_LOCALES, 1):
+        with use_locale(locale):
+            turn.add(Reply("voice/other_language", {"key": str(key)}))
+    turn.replies[-1].choices = [
+        Choice(NATIVE_NAMES[locale], SMS_PREFIX + locale) for locale in PHONE_MESSAGE_LOCALES
+    ]
+
+
+def _line_link() -> str:
+    from flask import current_app, has_app_context
+
+    from handlers.public_events import add_friend_url
+
+    basic_id = current_app.extensions.get("line_basic_id") if has_app_context() else None
+    return add_friend_url(basic_id if isinstance(basic_id, str) else None)
+
+
+def send_line_link(turn: Turn, locale: str) -> None:
+    """The caller picked their language: it is kept (staff see it, SMS follow it)
+    and the LINE link goes out by SMS in it."""
+    from handlers.notify import notify
+
+    turn.resident.language = locale
+    turn.staff_notes.append(f"電話: {NATIVE_NAMES[locale]} を選択、LINEの案内をSMSで送信")
+    if turn.resident.phone and turn.resident.phone.startswith("+"):
+        with use_locale(locale):
+            notify(turn.session, turn.resident.id, [Reply("sms/line_link", {"url": _line_link()})],
+                   source="line_link")  # fmt: skip
+    with use_locale(locale):
+        turn.add(Reply("voice/line_link_sent"))
+
+
 def handle(turn: Turn, value: str | None) -> bool:
     """A language button, the menu item, or a language's name typed: handled here."""
     if value == MENU_VALUE:
         ask(turn)
         return True
+    if value == PHONE_MENU_VALUE:
+        phone_other_languages(turn)
+        return True
+    if value and value.startswith(SMS_PREFIX):
+        locale = value[len(SMS_PREFIX):]
+        if locale in PHONE_MESSAGE_LOCALES:
+            send_line_link(turn, locale)
+            return True
     if value and value.startswith(PREFIX):
         switch(turn, value[len(PREFIX):])
         return True

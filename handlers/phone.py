@@ -93,8 +93,33 @@ def main_menu_values() -> frozenset[str]:
     return frozenset(c.value for c in menu.main_menu_choices())
 
 
-def phone_main_menu() -> list[tuple[str, Choice]]:
-    """(key, choice) pairs of the main menu as read on the phone."""
+VOICE_LANGUAGES_VALUE = "menu:voice_languages"
+# Keys after the menu's own items (issue 17): on a call 7 switches between
+# Japanese and English and 8 plays the Korean / Chinese / Vietnamese message;
+# by SMS 7 lists every language.
+LANGUAGE_KEY, OTHER_LANGUAGES_KEY = "7", "8"
+
+
+def language_keys(voice: bool) -> list[tuple[str, Choice]]:
+    from models.locales import NATIVE_NAMES
+
+    if not voice:
+        return [(LANGUAGE_KEY, Choice(label("language"), "menu:language"))]
+    other = "en" if current_locale() != "en" else DEFAULT_LOCALE
+    return [
+        (LANGUAGE_KEY, Choice(NATIVE_NAMES[other], f"lang:{other}")),
+        (OTHER_LANGUAGES_KEY, Choice("한국어・中文・Tiếng Việt", VOICE_LANGUAGES_VALUE)),
+    ]
+
+
+def is_language_key(value: str) -> bool:
+    """Items spoken in their own language (voice/language_hint, voice/other_language),
+    not in the Japanese list of keys."""
+    return value.startswith("lang:") or value == VOICE_LANGUAGES_VALUE
+
+
+def phone_main_menu(voice: bool = True) -> list[tuple[str, Choice]]:
+    """(key, choice) pairs of the main menu as read on the phone (or numbered by SMS)."""
     items = [
         ("1", Choice(label("venue"), "menu:venue")),
         ("2", Choice(voice_label("visit_callback"), PHONE_VISIT_VALUE)),
@@ -105,7 +130,7 @@ def phone_main_menu() -> list[tuple[str, Choice]]:
         items.append(("5", Choice(label("bookings"), "menu:bookings")))
     if "notices" in engine.FLOWS:  # notice settings and 配信停止 (issue 14)
         items.append(("6", Choice(label("notices"), "menu:notices")))
-    return items
+    return items + language_keys(voice)
 
 
 def digits_only(text: str | None) -> str:

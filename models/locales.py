@@ -46,3 +46,13 @@ def from_language_tag(tag: str | None) -> str | None:
         if primary == prefix:
             return locale
     return None
+
+
+def for_channel(language: str | None, channel: str) -> str:
+    """The locale to speak or write in: on the phone only a voice locale (a caller
+    whose chosen language has no phone wording hears Japanese; key 7/8 offer
+    theirs), elsewhere the resident's language."""
+    locale = normalise(language)
+    if channel == "voice" and locale not in VOICE_LOCALES:
+        return DEFAULT
+    return locale

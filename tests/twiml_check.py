@@ -7,6 +7,7 @@ no empty <Say>; Gather/Dial/Record actions are our own relative URLs.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 # fmt: off
@@ -43,6 +44,18 @@ CHILDREN = {
 }
 
 
+# Twilio languages the phone line speaks (bot/twilio_voice/render.py) and the voice
+# each foreign one must use; Japanese uses the configured TWILIO_VOICE.
+LANGUAGES = {
+    "ja-JP": None,
+    "en-US": "Polly.Joanna",
+    "ko-KR": "Polly.Seoyeon",
+    "cmn-CN": "Polly.Zhiyu",
+    "vi-VN": "Google.vi-VN-Standard-A",
+}
+KANA = re.compile("[\u3040-\u30ff]")
+
+
 def check_twiml(xml: str | bytes) -> ET.Element:
     """Parse and check a TwiML document; return the root for further asserts."""
     root = ET.fromstring(xml)
@@ -58,9 +71,16 @@ def _walk(node: ET.Element) -> None:
         unknown = set(child.attrib) - VERBS[child.tag]
         assert not unknown, f"<{child.tag}> has unknown attributes {unknown}"
         if child.tag in ("Say", "Gather"):
-            assert child.get("language") == "ja-JP", f"<{child.tag}> without language ja-JP"
+            language = child.get("language")
+            assert language in LANGUAGES, f"<{child.tag}> without a language we speak: {language}"
         if child.tag == "Say":
-            assert "".join(child.itertext()).strip(), "empty <Say>"
+            said = "".join(child.itertext()).strip()
+            assert said, "empty <Say>"
+            language = child.get("language")
+            if language != "ja-JP":
+                # Issue 17: a foreign voice speaks its own language, never Japanese text.
+                assert child.get("voice") == LANGUAGES[language], (language, child.get("voice"))
+                assert not KANA.search(said), f"{language} voice given Japanese: {said[:80]!r}"
         for attr in ("action", "recordingStatusCallback"):
             if child.get(attr):
                 assert child.get(attr).startswith("/twilio/"), f"{attr} {child.get(attr)!r}"

@@ -22,10 +22,13 @@ from handlers import menu
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from handlers.text import render as say_text
+from handlers.text import use_locale
 from models.city import city
 from models.db import db
 from models.inbound import DONE, FAILED, PROCESSING, InboundEvent, mark, record_events
+from models.locales import for_channel
 from models.phone import conversation_flow, recorded_event, start_call
+from models.residents import Resident
 from personal_numbers.redact import redact
 from scheduler.business_calendar import JST, within_business_hours
 
@@ -105,23 +108,31 @@ def _step(s, req: VoiceRequest, kind: str, config: dict[str, Any], now: datetime
         pre, inbound = _odd_prefix(req), Inbound("voice", req.caller, "call_start", at=now)
     else:
         resolved = resolve(pad, req.digits, req.speech, now.astimezone(JST).date())
-        if resolved.kind == "next_page" and not req.odd:
-            pad.page = (pad.page + 1) % len(pad.pages)
-            call.menu = pad.to_dict()
-            return render.gather_twiml(
-                voice(config), render.menu_prompt(pad), pad, urls(step)["gather"]
-            )
-        if resolved.kind == "empty":
-            empties = int((call.menu or {}).get("empties", 0)) + 1
-        if empties >= MAX_EMPTY:
-            call.menu = {}
-            return render.goodbye_twiml(voice(config), [say_text("voice/goodbye")])
+        with use_locale(_caller_locale(s, call.resident_id)):
+            if resolved.kind == "next_page" and not req.odd:
+                pad.page = (pad.page + 1) % len(pad.pages)
+                call.menu = pad.to_dict()
+                return render.gather_twiml(
+                    voice(config), render.menu_prompt(pad), pad, urls(step)["gather"]
+                )
+            if resolved.kind == "empty":
+                empties = int((call.menu or {}).get("empties", 0)) + 1
+            if empties >= MAX_EMPTY:
+                call.menu = {}
+                return render.goodbye_twiml(voice(config), [say_text("voice/goodbye")])
         pre, inbound = _translate(req, resolved, now)
     outcome = dispatch(s, inbound, now)
     call.resident_id = outcome.resident_id
-    twiml, pad = answer(s, outcome.resident_id, pre + outcome.replies, config, now, step)
+    # The rest of the call's answer (menus, key prompts) in the caller's language.
+    with use_locale(_caller_locale(s, outcome.resident_id)):
+        twiml, pad = answer(s, outcome.resident_id, pre + outcome.replies, config, now, step)
     call.menu = {**pad.to_dict(), "empties": empties}
     return twiml
+
+
+def _caller_locale(s, resident_id: int | None) -> str:
+    resident = s.get(Resident, resident_id) if resident_id is not None else None
+    return for_channel(resident.language if resident else None, "voice")
 
 
 def _odd_prefix(req: VoiceRequest) -> list[Reply]:
@@ -164,7 +175,7 @@ def answer(s, resident_id: int, replies: list[Reply], config, now: datetime, ste
     return render.gather_twiml(v, texts, pad, urls(step)["gather"]), pad
 
 
-def handoff_twiml(v: render.Voice, texts: list[str], now: datetime, step: int) -> str:
+def handoff_twiml(v: render.Voice, texts: list[render.Said], now: datetime, step: int) -> str:
     """In business hours dial the staff; otherwise (or with no numbers) voicemail."""
     numbers = [str(n) for n in (city().contacts.get("staff_dial_numbers") or []) if n]
     in_hours = within_business_hours(now)

@@ -107,7 +107,7 @@ def build(replies: list[Reply], *, voice: bool = True) -> Keypad:
     entries: list[tuple[str, Choice]] = []
     fixed: list[tuple[str, Choice]] | None = None
     if choices and values <= phone.main_menu_values() and "menu:venue" in values:
-        fixed = phone.phone_main_menu()
+        fixed = phone.phone_main_menu(voice)
     for text, choice in cards:
         if choice is None:
             pad.cards.append(text)

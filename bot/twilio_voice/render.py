@@ -2,7 +2,8 @@
 
 Everything spoken is rendered from templates (``reply.text(voice=True)``
 prefers ``<name>.voice.txt``). Every ``<Say>`` and ``<Gather>`` carries
-``language="ja-JP"``; the voice and its speed come from the settings
+the language of the text (``ja-JP``, or ``en-US`` for an English call,
+issue 17); the Japanese voice and its speed come from the settings
 (``TWILIO_VOICE``, ``TWILIO_VOICE_RATE``; SSML ``<prosody rate>`` is used
 only with Polly/Google voices, which support it).
 """
@@ -18,8 +19,9 @@ import yaml
 from twilio.twiml.voice_response import Gather, Record, Say, VoiceResponse
 
 from bot.twilio_voice.keypad import PICKERS, Keypad
+from handlers import phone
 from handlers.contract import Reply
-from handlers.text import render
+from handlers.text import current_locale, render
 
 LANGUAGE = "ja-JP"
 GATHER_TIMEOUT = 6  # seconds of silence before Twilio gives up on keys
@@ -46,32 +48,65 @@ def for_speech(text: str) -> str:
     return _URL.sub("", text).translate(_pauses())
 
 
+# Each language the phone speaks (issue 17): Twilio's language code and voice.
+# Japanese keeps the configured voice (TWILIO_VOICE); English is the second
+# phone language; Korean, Chinese and Vietnamese are heard only in the short
+# message of key 8 (handlers/language.py).
+SPEECH_LANGUAGES: dict[str, tuple[str, str | None]] = {
+    "ja": (LANGUAGE, None),
+    "ja_easy": (LANGUAGE, None),
+    "en": ("en-US", "Polly.Joanna"),
+    "ko": ("ko-KR", "Polly.Seoyeon"),
+    "zh_Hans": ("cmn-CN", "Polly.Zhiyu"),
+    "vi": ("vi-VN", "Google.vi-VN-Standard-A"),
+}
+# A text to say: plain (the call's language) or with its own locale.
+Said = str | tuple[str, str]
+
+
+def language_code(locale: str) -> str:
+    return SPEECH_LANGUAGES.get(locale, SPEECH_LANGUAGES["ja"])[0]
+
+
 @dataclass(frozen=True)
 class Voice:
     name: str
     rate: str
 
-    def say(self, parent, text: str) -> None:
+    def say(self, parent, said: Said) -> None:
+        text, locale = said if isinstance(said, tuple) else (said, current_locale())
         text = " ".join(for_speech(text).split())[:MAX_SAY]
         if not text:
             return
-        say = Say(voice=self.name, language=LANGUAGE)
-        if self.rate and self.rate != "100%" and self.name.startswith(("Polly.", "Google.")):
+        language, own_voice = SPEECH_LANGUAGES.get(locale, SPEECH_LANGUAGES["ja"])
+        name = own_voice or self.name
+        say = Say(voice=name, language=language)
+        if self.rate and self.rate != "100%" and name.startswith(("Polly.", "Google.")):
             say.prosody(text, rate=self.rate)
         else:
             say.value = text
         parent.append(say)
 
 
-def spoken(replies: list[Reply]) -> list[str]:
-    return [t for t in (r.text(voice=True) for r in replies) if t]
+def spoken(replies: list[Reply]) -> list[Said]:
+    """Each reply's spoken text, in the language it was made in."""
+    return [(t, r.locale) for r in replies if (t := r.text(voice=True))]
 
 
-def menu_prompt(pad: Keypad) -> list[str]:
+def menu_prompt(pad: Keypad) -> list[Said]:
     """The numbered items and how to answer, as sentences."""
-    texts = list(pad.cards)
-    if pad.items:
-        texts.append(render("voice/choices", items=[(k, label) for k, label, *_ in pad.items]))
+    texts: list[Said] = list(pad.cards)
+    listed = [(k, label) for k, label, value, *_ in pad.items if not phone.is_language_key(value)]
+    if listed:
+        texts.append(render("voice/choices", items=listed))
+    for key, _label, value, *_ in pad.items:
+        # "For English, press 7", each in its own language and voice (issue 17).
+        if value.startswith("lang:") and value[5:] in SPEECH_LANGUAGES:
+            locale = value[5:]
+            texts.append((render("voice/language_hint", locale=locale, key=key), locale))
+        elif value == phone.VOICE_LANGUAGES_VALUE:
+            for locale in ("ko", "zh_Hans", "vi"):
+                texts.append((render("voice/language_hint", locale=locale, key=key), locale))
     if pad.picker:
         kind = "date" if pad.picker["kind"] in ("date", "datetime") else "time"
         texts.append(render("voice/digits_prompt", kind=kind))
@@ -92,12 +127,12 @@ def menu_prompt(pad: Keypad) -> list[str]:
     return texts
 
 
-def gather_twiml(voice: Voice, texts: list[str], pad: Keypad, action: str) -> str:
+def gather_twiml(voice: Voice, texts: list[Said], pad: Keypad, action: str) -> str:
     """Say ``texts`` inside a Gather that answers to ``action``."""
     response = VoiceResponse()
     options = {
         "input": "dtmf speech" if pad.speech else "dtmf",
-        "language": LANGUAGE,
+        "language": language_code(current_locale()),
         "action": action,
         "method": "POST",
         "timeout": GATHER_TIMEOUT,
@@ -121,7 +156,7 @@ def gather_twiml(voice: Voice, texts: list[str], pad: Keypad, action: str) -> st
     return str(response)
 
 
-def dial_twiml(voice: Voice, texts: list[str], numbers: list[str], action: str) -> str:
+def dial_twiml(voice: Voice, texts: list[Said], numbers: list[str], action: str) -> str:
     response = VoiceResponse()
     for text in texts:
         voice.say(response, text)
@@ -132,7 +167,7 @@ def dial_twiml(voice: Voice, texts: list[str], numbers: list[str], action: str) 
     return str(response)
 
 
-def record_twiml(voice: Voice, texts: list[str], action: str, status_callback: str) -> str:
+def record_twiml(voice: Voice, texts: list[Said], action: str, status_callback: str) -> str:
     """Voicemail: say it is recorded, beep, record; audio stays at Twilio."""
     response = VoiceResponse()
     for text in texts:
@@ -154,7 +189,7 @@ def record_twiml(voice: Voice, texts: list[str], action: str, status_callback: s
     return str(response)
 
 
-def goodbye_twiml(voice: Voice, texts: list[str]) -> str:
+def goodbye_twiml(voice: Voice, texts: list[Said]) -> str:
     response = VoiceResponse()
     for text in texts:
         voice.say(response, text)

@@ -12,12 +12,14 @@ from handlers.text import label
 from tests.unit.booking_driver import booking_session, send, templates  # noqa: F401
 
 # The phone asks for a call-back instead of the LINE visit form (handlers.phone).
-PHONE_EQUIVALENT = {"menu:visit": phone.PHONE_VISIT_VALUE}
+# A call: Language is key 7 (English), 8 the other languages (issue 17).
+PHONE_EQUIVALENT = {"menu:visit": phone.PHONE_VISIT_VALUE, "menu:language": "lang:en"}
 
 
 def test_the_defect_report_is_on_the_main_menu_before_the_person():
     values = [value for _name, value in menu.MAIN_MENU]
-    assert "menu:defect" in values and values[-1] == "g:person"
+    assert "menu:defect" in values and values[-2] == "g:person"
+    assert values[-1] == "menu:language"  # issue 17: Language / 言語, last
     assert label("defect") == "申請の不備の通知が来た"
 
 
