@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
 from models import locales, references
-from models.city import PROJECT_ROOT, city
+from models.city import PROJECT_ROOT, city_in
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "messages"
 LOCALE_DIR = PROJECT_ROOT / "templates" / "locales"
@@ -93,7 +93,7 @@ def env(locale: str = locales.DEFAULT) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    e.globals["city"] = city()
+    e.globals["city"] = city_in(locale)  # its texts in this language (city.yaml translations)
     e.globals["locale"] = locale
 
     def weekday(value: Any) -> str:

@@ -36,6 +36,42 @@ def city() -> CityConfig:
     return _load(os.environ.get("CITY_CONFIG") or str(PROJECT_ROOT / "city.yaml"))
 
 
+# Texts of city.yaml that residents read, translated under ``translations:
+# <locale>:`` (issue 17). ``name`` stays Japanese in やさしい日本語.
+TRANSLATED_FIELDS: tuple[str, ...] = (
+    "name",
+    "program_name",
+    "contractor_name",
+    "contacts.support_phone_hours",
+    "contacts.city_section",
+    "pickup.place",
+    "pickup.reservation_note",
+    "pickup.deadline_note",
+    "fees.reissue_note",
+    "faq.myna_dial_note",
+    "faq.support_booking_note",
+    "faq.konbini_note",
+)
+
+
+def _overlay(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _overlay(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def city_in(locale: str) -> CityConfig:
+    """The city file as a resident reading ``locale`` sees it: its translated texts
+    laid over the Japanese (numbers, phone numbers and dates are shared)."""
+    base = city()
+    over = (base.get("translations") or {}).get(locale) or {}
+    return CityConfig(_overlay(base, over)) if over else base
+
+
 # -- retention (models/retention.py, docs/privacy.md "Retention") ---------------------------
 
 # Days each kind of personal data is kept once nothing needs it any more; city.yaml
