@@ -17,6 +17,7 @@ from handlers.complaints import COMPLAINT, mark_complaint
 from handlers.contract import Reply
 from handlers.notify import notify
 from handlers.text import TEMPLATE_DIR, render
+from models import locales
 from models.city_notices import CityNotice
 from models.inquiries import (
     ANSWERED,
@@ -45,17 +46,37 @@ EMPTY, TOO_LONG, CLOSED_ALREADY, BAD_CATEGORY = "empty", "too_long", "closed", "
 class Canned:
     name: str
     title: str
-    text: str
+    text: str  # in the resident's language: what is sent
+    japanese: str = ""  # for staff to read what they send
+    locale: str = locales.DEFAULT
+
+    @property
+    def translated(self) -> bool:
+        return self.locale != locales.DEFAULT
 
 
-def canned_replies() -> list[Canned]:
-    """The canned replies under templates/messages/staff/canned/, rendered."""
+def canned_replies(language: str | None = None) -> list[Canned]:
+    """The canned replies under templates/messages/staff/canned/, rendered in the
+    resident's language (issue 17), each with its Japanese for staff."""
+    locale = locales.normalise(language)
     out = []
     for path in sorted(CANNED_DIR.glob("*.txt")):
         match = _TITLE.search(path.read_text(encoding="utf-8"))
         name = path.stem
-        out.append(Canned(name, match.group(1) if match else name, render(f"staff/canned/{name}")))
+        key = f"staff/canned/{name}"
+        japanese = render(key, locale=locales.DEFAULT)
+        out.append(Canned(name, match.group(1) if match else name,
+                          render(key, locale=locale), japanese, locale))  # fmt: skip
     return out
+
+
+_KANA = re.compile("[\u3040-\u30ff]")
+
+
+def japanese_to_foreign(language: str | None, text: str | None) -> bool:
+    """A reply with kana to a resident served in a language other than Japanese:
+    staff are asked to use the canned text or write in that language first."""
+    return locales.normalise(language) not in ("ja", "ja_easy") and bool(_KANA.search(text or ""))
 
 
 def _check_text(text: str | None) -> str:

@@ -59,6 +59,7 @@ class InboxRow:
     sla: Sla
     callbacks: list[PhoneCallback] = field(default_factory=list)
     defect_case_id: int | None = None  # the defect case this inquiry is about, if any
+    language: str | None = None  # the resident's language (issue 17); None: Japanese
 
     @property
     def complaint(self) -> bool:
@@ -77,7 +78,12 @@ def inbox(session: Session, now: datetime, status: str = "open") -> list[InboxRo
     for task in open_callbacks_with_inquiry(session):
         callbacks.setdefault(task.inquiry_id, []).append(task)
     cases = defect_cases_by_inquiry(session, [i.id for i in inquiries])
-    rows = [InboxRow(i, sla_of(i, now), callbacks.get(i.id, []), cases.get(i.id))
+    languages = dict(session.execute(
+        select(Resident.id, Resident.language)
+        .where(Resident.id.in_({i.resident_id for i in inquiries}))
+    ).all()) if inquiries else {}  # fmt: skip
+    rows = [InboxRow(i, sla_of(i, now), callbacks.get(i.id, []), cases.get(i.id),
+                     languages.get(i.resident_id))
             for i in inquiries]  # fmt: skip
     # Complaints first, then unanswered overdue ones, then the oldest (sort is stable).
     return sorted(rows, key=lambda r: (not r.complaint, not (r.sla.overdue and not r.sla.answered)))

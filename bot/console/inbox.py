@@ -92,7 +92,7 @@ def _render_detail(inquiry_id: int, *, revealed=None, errors=None, draft: str = 
             staff=[p for p in list_staff(s) if p.active and p.role != CITY_OFFICIAL],
             staff_names={p.id: p.name for p in list_staff(s)},
             categories=CATEGORIES,
-            canned=actions.canned_replies(),
+            canned=actions.canned_replies(resident.language if resident else None),
             errors=errors or {},
             draft=draft,
             notice=notice_for(s, inquiry.id),
@@ -125,9 +125,16 @@ def reply(inquiry_id: int):
                 actions.log_phone_call(s, inquiry, text, staff_id=g.account.staff_id, now=utcnow()),
             )
         else:
-            ids, error = actions.send_reply(
-                s, inquiry, text, staff_id=g.account.staff_id, now=utcnow()
-            )
+            resident = q.get_resident(s, inquiry.resident_id)
+            language = resident.language if resident else None
+            if actions.japanese_to_foreign(language, text) and not request.form.get(
+                "send_japanese"
+            ):
+                ids, error = [], "japanese_to_foreign"  # staff confirm, or use the canned text
+            else:
+                ids, error = actions.send_reply(
+                    s, inquiry, text, staff_id=g.account.staff_id, now=utcnow()
+                )
         if error:
             s.rollback()
         else:
