@@ -18,10 +18,13 @@ import yaml
 
 from handlers import menu
 from handlers.contract import Choice, Reply
-from handlers.text import label
+from handlers.faq import keywords
+from handlers.text import current_locale, env, label, render, use_locale
 from handlers.turn import Turn
+from models.locales import NATIVE_NAMES
 
 MIN_QUESTION_LETTERS = 4
+NOTE = "transcript/language"  # staff-only lines in the transcript
 _NEXT_STEPS = Path(__file__).parent / "data" / "faq_next_steps.yaml"
 # Recent predictions, by a digest of the (redacted) question: residents send
 # the same short messages again and again, and the engine is deterministic.
@@ -92,7 +95,7 @@ def answer_reply(topic: str, related: tuple[str, ...] = ()) -> Reply:
         choices.append(Choice(label(_NEXT_LABELS[next_value]), next_value))
     for other in related[:1]:
         if other != topic:
-            choices.append(Choice(label("faq_related", title=_engine().title(other)),
+            choices.append(Choice(label("faq_related", title=topic_title(other)),
                                   f"faq:{other}"))
     choices += [
         Choice(label("faq_more"), "menu:faq"),
@@ -120,21 +123,70 @@ def answer_if_confident(turn: Turn) -> bool:
     return True
 
 
+def topic_title(topic: str) -> str:
+    """A topic's short title in the current language (faq/titles.txt)."""
+    module = env(current_locale()).get_template("faq/titles.txt").module
+    return str(module.title(topic)).strip() or _engine().title(topic)
+
+
+def _answer_in(turn: Turn, locale: str, topic: str, related: tuple[str, ...] = ()) -> None:
+    """Answer in ``locale`` (the question's language), and offer to keep it when it
+    is not yet the resident's (issue 17)."""
+    with use_locale(locale):
+        turn.add(answer_reply(topic, related))
+    if locale != current_locale() and not turn.voice:
+        from handlers import language
+
+        language.offer(turn, locale)
+
+
+def _other_language(turn: Turn, text: str) -> bool:
+    """Korean, Chinese, Vietnamese: keyword matching; unmatched → a person (issue 17)."""
+    locale = current_locale() if current_locale() in keywords.LANGUAGES else None
+    locale = keywords.language_of(text) or locale
+    if locale is None:
+        return False
+    known = _engine().topic_ids()
+    scored = [(t, n) for t, n in keywords.match(text, locale) if t in known]
+    topics = [t for t, _n in scored]
+    if scored and (len(scored) == 1 or scored[0][1] > scored[1][1]):
+        _answer_in(turn, locale, topics[0])  # one topic stands out
+        return True
+    with use_locale(locale):
+        if topics:
+            choices = [Choice(topic_title(t), f"faq:{t}") for t in topics[:3]]
+            choices.append(Choice(label("none_of_these"), "g:person"))
+            turn.add(Reply("faq/suggest", {"titles": [c.label for c in choices[:-1]]}, choices))
+        else:
+            turn.staff_notes.append(render(NOTE, what="faq_unanswered", name=NATIVE_NAMES[locale]))
+            turn.add(menu.main_menu("faq/unknown"))
+    if locale != current_locale() and not turn.voice:
+        from handlers import language
+
+        language.offer(turn, locale)
+    return True
+
+
 def answer_top_level(turn: Turn, text: str) -> None:
     from models.faq_review import record_faq_miss
 
-    engine = _engine()
+    written_in = keywords.language_of(text)  # Korean, Vietnamese, Chinese by their script
     prediction = predict(text)
-    if prediction.band == "answer" and prediction.topic:
-        turn.add(answer_reply(prediction.topic, prediction.related))
-        if prediction.english:
-            turn.add(Reply("faq/english_note", {}))
+    if written_in is None and prediction.band == "answer" and prediction.topic:
+        # An English question is answered in English (issue 17), whatever the
+        # resident's language so far; the switch is offered, never imposed.
+        locale = "en" if prediction.english and current_locale() == "ja" else current_locale()
+        _answer_in(turn, locale, prediction.topic, prediction.related)
+        return
+    if (written_in or current_locale() in keywords.LANGUAGES) and _other_language(turn, text):
+        record_faq_miss(turn.session, question_redacted=text, prediction=prediction,
+                        channel=turn.inbound.channel)  # fmt: skip
         return
     record_faq_miss(
         turn.session, question_redacted=text, prediction=prediction, channel=turn.inbound.channel
     )
     if prediction.band == "suggest" and prediction.top3:
-        choices = [Choice(engine.title(t), f"faq:{t}") for t in prediction.top3[:3]]
+        choices = [Choice(topic_title(t), f"faq:{t}") for t in prediction.top3[:3]]
         choices.append(Choice(label("none_of_these"), "g:person"))
         turn.add(Reply("faq/suggest", {"titles": [c.label for c in choices[:-1]]}, choices))
         return

@@ -18,12 +18,13 @@ import yaml
 from handlers.contract import Choice, Reply
 from handlers.flows import engine
 from handlers.menu import main_menu
-from handlers.text import use_locale
+from handlers.text import render, use_locale
 from handlers.turn import Turn
 from handlers.words import DATA, normalize
 from models.locales import DEFAULT, LOCALES, NATIVE_NAMES, from_language_tag
 
 PREFIX = "lang:"
+NOTE = "transcript/language"  # staff-only lines in the transcript
 MENU_VALUE = "menu:language"
 PHONE_MENU_VALUE = "menu:voice_languages"  # handlers/phone.py: key 8 on a call
 
@@ -58,7 +59,7 @@ def switch(turn: Turn, locale: str) -> None:
         ask(turn)
         return
     turn.resident.language = locale
-    turn.staff_notes.append(f"言語を {NATIVE_NAMES[locale]} に変更")
+    turn.staff_notes.append(render(NOTE, what="changed", name=NATIVE_NAMES[locale]))
     with use_locale(locale):
         if turn.conversation.flow and engine.current(turn) is not None:
             turn.add(Reply("language/changed"))
@@ -76,7 +77,7 @@ def phone_other_languages(turn: Turn) -> None:
     """Korean, Chinese and Vietnamese callers: a short message in each language
     (LINE serves them in full), a key for an SMS with the LINE link, 0 for a person
     or a voicemail."""
-    turn.staff_notes.append("電話: 韓国語・中国語・ベトナム語の案内を再生")
+    turn.staff_notes.append(render(NOTE, what="phone_played", name=""))
     for key, locale in enumerate(PHONE_MESSAGE_LOCALES, 1):
         with use_locale(locale):
             turn.add(Reply("voice/other_language", {"key": str(key)}))
@@ -100,7 +101,7 @@ def send_line_link(turn: Turn, locale: str) -> None:
     from handlers.notify import notify
 
     turn.resident.language = locale
-    turn.staff_notes.append(f"電話: {NATIVE_NAMES[locale]} を選択、LINEの案内をSMSで送信")
+    turn.staff_notes.append(render(NOTE, what="line_link", name=NATIVE_NAMES[locale]))
     if turn.resident.phone and turn.resident.phone.startswith("+"):
         with use_locale(locale):
             notify(turn.session, turn.resident.id, [Reply("sms/line_link", {"url": _line_link()})],
@@ -133,12 +134,9 @@ def handle(turn: Turn, value: str | None) -> bool:
     return False
 
 
-def offer_from_profile(turn: Turn) -> None:
-    """At a LINE follow: propose the profile's language once, in that language."""
-    if turn.resident.language is not None:
-        return
-    locale = from_language_tag((turn.inbound.params or {}).get("profile_language"))
-    if locale is None or locale == DEFAULT:
+def offer(turn: Turn, locale: str) -> None:
+    """Propose ``locale`` (in it) beside Japanese; nothing changes until tapped."""
+    if locale == DEFAULT or locale not in LOCALES or turn.resident.language == locale:
         return
     with use_locale(locale):
         turn.add(Reply(
@@ -147,3 +145,12 @@ def offer_from_profile(turn: Turn) -> None:
             choices=[Choice(NATIVE_NAMES[locale], PREFIX + locale),
                      Choice(NATIVE_NAMES[DEFAULT], PREFIX + DEFAULT)],
         ))  # fmt: skip
+
+
+def offer_from_profile(turn: Turn) -> None:
+    """At a LINE follow: propose the profile's language once, in that language."""
+    if turn.resident.language is not None:
+        return
+    locale = from_language_tag((turn.inbound.params or {}).get("profile_language"))
+    if locale is not None:
+        offer(turn, locale)

@@ -74,6 +74,7 @@ def test_follow_greets_and_offers_the_main_menu(session):
         "menu:defect",
         "menu:notices",
         "g:person",
+        "menu:language",
     ]
 
 
@@ -191,9 +192,11 @@ def test_another_city_service_gets_the_referral_not_a_card_answer(session):
     assert "faq/referral/other_service" in templates(replies)
 
 
-def test_an_english_question_is_answered_with_the_english_note(session):
+def test_an_english_question_is_answered_in_english_and_english_is_offered(session):
     replies = send(session, text="I forgot my PIN for the My Number card. What should I do?")
-    assert templates(replies)[:2] == ["faq/answers/pin_forgot_lock", "faq/english_note"]
+    assert templates(replies)[:2] == ["faq/answers/pin_forgot_lock", "language/offer"]
+    assert [r.locale for r in replies[:2]] == ["en", "en"]  # issue 17
+    assert [c.value for c in replies[1].choices] == ["lang:en", "lang:ja"]
 
 
 def test_a_request_for_someone_elses_number_is_refused(session):

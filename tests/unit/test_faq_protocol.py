@@ -144,8 +144,6 @@ def test_japanese_is_not_taken_for_english():
     assert not is_english("ok")
 
 
-def test_the_english_note_renders():
-    assert "Japanese" in render("faq/english_note")
 
 
 # --- out of scope: referrals ------------------------------------------------------
