@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import phone_numbers
 from models.conversations import Conversation
 from models.inbound import InboundEvent
 from models.inquiries import TranscriptLine
@@ -73,6 +74,11 @@ def catch_split_number(
     """
     spoken = channel == "voice"
     if not text or not count_digit_like(text, spoken=spoken):
+        return None
+    if phone_numbers.domestic(text) is not None:
+        # A whole phone number on its own (the answer to "your phone number?") is
+        # not the tail of a My Number: after an address "1-1", "0832311111" would
+        # otherwise make a 12-digit run whose check digit fits 1 time in 11.
         return None
     earlier = session.scalars(
         select(TranscriptLine)

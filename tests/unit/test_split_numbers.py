@@ -86,3 +86,14 @@ def test_ordinary_numbers_in_consecutive_messages_stay(session):
     send(session, "sms", "電話は090-1234-5678", T0)
     send(session, "sms", "12月5日の10時で", T0 + timedelta(seconds=5))
     assert inbound_texts(session, "sms") == ["電話は090-1234-5678", "12月5日の10時で"]
+
+
+def test_a_phone_number_after_an_address_is_not_taken_for_the_tail_of_a_my_number(session):
+    """「1-1」 then 「0832311111」: the joined 12 digits happen to pass the check digit."""
+    from personal_numbers.redact import is_my_number
+
+    assert is_my_number("11" + "0832311111")  # what made this an over-redaction
+    send(session, "line", "1-1", T0)
+    replies = send(session, "line", "0832311111", T0 + timedelta(seconds=5))
+    assert WARNING not in replies
+    assert inbound_texts(session, "line") == ["1-1", "0832311111"]
