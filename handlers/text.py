@@ -15,6 +15,7 @@ Japanese by design.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -107,7 +108,7 @@ def env(locale: str = locales.DEFAULT) -> Environment:
     e.filters["weekday"] = weekday
     # Case references (issue 19): written and read out the same everywhere.
     e.globals["ref"] = references.reference
-    e.globals["ref_spoken"] = references.spoken
+    e.globals["ref_spoken"] = functools.partial(references.spoken, locale=locale)
     return e
 
 

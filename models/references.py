@@ -36,10 +36,17 @@ def reference(kind: str, key: object) -> str:
     return f"{spec['prefix']}-{written}"
 
 
-def spoken(kind: str, key: object) -> str:
-    """The reference read out: the kind as a word, then digits and letters one by one."""
+def spoken(kind: str, key: object, locale: str = "ja") -> str:
+    """The reference read out: the kind as a word, then digits and letters one by one
+    (in Japanese, or in English on an English call)."""
     table = _table()
     written = reference(kind, key).split("-", 1)[1]
+    if locale == "en":
+        english = table["en"]
+        words = [english["kinds"][kind]] + [
+            english["digits"][int(ch)] if ch.isdigit() else ch for ch in written
+        ]
+        return ", ".join(words)
     parts = [table["kinds"][kind]["spoken"]]
     for ch in written:
         if ch.isdigit():
