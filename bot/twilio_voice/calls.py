@@ -60,8 +60,13 @@ def urls(step: int) -> dict[str, str]:
     }
 
 
-def voice(config: dict[str, Any]) -> render.Voice:
-    return render.Voice(config["TWILIO_VOICE"], config["TWILIO_VOICE_RATE"])
+# The repeat key (9) repeats more slowly (issue 17, accessibility): the caller who
+# asked to hear it again hears it at this rate (Polly/Google voices).
+SLOW_RATE = "75%"
+
+
+def voice(config: dict[str, Any], slow: bool = False) -> render.Voice:
+    return render.Voice(config["TWILIO_VOICE"], SLOW_RATE if slow else config["TWILIO_VOICE_RATE"])
 
 
 def process(req: VoiceRequest, kind: str, config: dict[str, Any], now: datetime) -> str:
@@ -125,7 +130,9 @@ def _step(s, req: VoiceRequest, kind: str, config: dict[str, Any], now: datetime
     call.resident_id = outcome.resident_id
     # The rest of the call's answer (menus, key prompts) in the caller's language.
     with use_locale(_caller_locale(s, outcome.resident_id)):
-        twiml, pad = answer(s, outcome.resident_id, pre + outcome.replies, config, now, step)
+        slow = inbound.kind == "choice" and inbound.value == "g:repeat"
+        twiml, pad = answer(s, outcome.resident_id, pre + outcome.replies, config, now, step,
+                            slow=slow)  # fmt: skip
     call.menu = {**pad.to_dict(), "empties": empties}
     return twiml
 
@@ -156,9 +163,10 @@ def _translate(req: VoiceRequest, resolved: Resolved, now: datetime):
     )
 
 
-def answer(s, resident_id: int, replies: list[Reply], config, now: datetime, step: int):
+def answer(s, resident_id: int, replies: list[Reply], config, now: datetime, step: int,
+           *, slow: bool = False):  # fmt: skip
     """TwiML for the core's replies, and the keypad the caller now has."""
-    v = voice(config)
+    v = voice(config, slow)
     if not replies:  # a person has the case and the bot stays silent
         return render.goodbye_twiml(v, [say_text("voice/goodbye")]), Keypad()
     if any(r.handoff for r in replies):

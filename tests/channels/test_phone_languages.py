@@ -78,3 +78,14 @@ def test_key_8_plays_korean_chinese_and_vietnamese_and_sends_the_line_link_by_sm
     assert len(sent) == 1
     replies = sent[0]["replies"]
     assert replies[0]["template"] == "sms/line_link" and replies[0]["locale"] == "vi"
+
+
+def test_nine_repeats_more_slowly_in_either_language(client):
+    caller = Caller(client, "+819011110004")
+    caller.call()
+    first = caller.root.find("Gather/Say")
+    assert first.find("prosody") is None or first.find("prosody").get("rate") != "75%"
+    caller.press("9")
+    again = caller.root.find("Gather/Say")
+    assert again.find("prosody").get("rate") == "75%"
+    assert "ゆっくり" in "".join(caller.root.itertext())
