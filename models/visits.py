@@ -146,6 +146,23 @@ def cancel_by_resident(request: VisitRequest, now: datetime) -> bool:
     return True
 
 
+# A resident may ask for other dates until the visit is fixed on the schedule.
+REDATABLE = (RECEIVED, PROPOSED, APPROVED)
+
+
+def redate_by_resident(request: VisitRequest, preferred: list[str], now: datetime) -> bool:
+    """The resident asks for other dates (issue 19): their new preferred dates replace
+    the old ones, a proposal still waiting is withdrawn, and staff propose again."""
+    if request.status not in REDATABLE or not preferred:
+        return False
+    for proposal in request.proposals:
+        if proposal.status == WAITING_ANSWER:
+            proposal.status = WITHDRAWN
+    request.preferred = list(preferred)
+    request.status = RECEIVED
+    return True
+
+
 def cancelled_by_residents(session: Session, since: datetime) -> list[VisitRequest]:
     """Requests residents cancelled since ``since``, the latest first (for staff)."""
     return list(

@@ -56,6 +56,8 @@ def _request_card(request: visits.VisitRequest) -> dict:
             Choice(label("accept_date"), f"vp:{proposal.id}:yes"),
             Choice(label("decline_date"), f"vp:{proposal.id}:no"),
         ]
+    if request.status in visits.REDATABLE:
+        choices.append(Choice(label("other_visit_date"), f"vdt:{request.id}"))
     if request.status != visits.SCHEDULED:
         choices.append(Choice(label("change_applicants"), f"vap:{request.id}"))
     choices.append(Choice(label("cancel_request"), f"vcx:{request.id}"))
@@ -95,10 +97,10 @@ def answer_list(turn: Turn) -> str | Retry:
             return step
     if value.startswith("vp:"):
         return _answer_proposal(turn, value)
-    for prefix, step in (("vcx", "cancel_request"), ("vap", "applicants")):
+    for prefix, step in (("vcx", "cancel_request"), ("vap", "applicants"), ("vdt", "redate")):
         request_id = views.id_of(value, prefix)
         if request_id is not None:
-            turn.remember(request_id=request_id)
+            turn.remember(request_id=request_id, dates=[])
             if _request(turn) is None:
                 return Retry([Reply("bookings/not_found")])
             return step
@@ -170,6 +172,44 @@ def answer_applicants(turn: Turn) -> str | Retry:
     views.leave_flow(turn, Reply("bookings/applicants_changed",
                                  {"number": request.id, "applicants": n}, choices))  # fmt: skip
     return END
+
+
+def ask_redate(turn: Turn) -> None:
+    """Asks for new preferred dates with the same picker and rules as a new request."""
+    from handlers.flows import visit
+
+    request = _request(turn)
+    if request is None or request.status not in visits.REDATABLE:
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return
+    visit.ask_dates(turn)
+
+
+def answer_redate(turn: Turn) -> str | Retry:
+    """Collects up to three dates; then they replace the old ones and staff propose again."""
+    from handlers.flows import visit
+
+    outcome = visit.answer_dates(turn)
+    if isinstance(outcome, Retry) or outcome == "dates":
+        return "redate" if outcome == "dates" else outcome
+    request = _request(turn)
+    dates = list(turn.data.get("dates") or [])
+    if request is None or not visits.redate_by_resident(request, dates, turn.now):
+        views.leave_flow(turn, Reply("bookings/not_found"))
+        return END
+    audit(turn.session, f"resident:{turn.resident.id}", "redated", f"visit_request:{request.id}")
+    turn.staff_notes.append(render("transcript/visit_redated", number=request.id,
+                                   dates=[views.when(visits_at(d)) for d in dates]))  # fmt: skip
+    choices = [Choice(label("bookings"), "menu:bookings"), Choice(label("menu"), "g:menu")]
+    context = {"number": request.id, "dates": [views.when(visits_at(d)) for d in dates]}
+    views.leave_flow(turn, Reply("bookings/redated", context, choices))
+    return END
+
+
+def visits_at(iso: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso)
 
 
 def _answer_proposal(turn: Turn, value: str) -> str | Retry:
@@ -327,6 +367,7 @@ register(
             "cancel": Step(ask_cancel, answer_cancel),
             "cancel_request": Step(ask_cancel_request, answer_cancel_request),
             "applicants": Step(ask_applicants, answer_applicants),
+            "redate": Step(ask_redate, answer_redate),
         },
     )
 )
