@@ -189,6 +189,14 @@ def _visit_place(session: Session, request: vr.VisitRequest) -> Place:
     return place
 
 
+# The input of the fix-visit form a missing staffing rule is shown next to.
+STAFFING_FIELD = {
+    "needs_two_workers": "worker1",
+    "needs_approved_site_manager": "site_manager",
+    "needs_city_official": "city_official",
+}
+
+
 def fix_visit(
     session: Session, actor: Actor, request: vr.VisitRequest, starts_at: datetime,
     ends_at: datetime, team: Team, now: datetime, *, waiver_reason: str | None = None,
@@ -215,19 +223,26 @@ def fix_visit(
     event = create_event(session, actor, plan, now)
     if team.site_manager is None:
         raise RuleViolation(NEEDS_SITE_MANAGER, field="site_manager")
-    chosen = [(team.site_manager, SITE_MANAGER), *((w, WORKER) for w in team.workers if w)]
+    chosen = [("site_manager", team.site_manager, SITE_MANAGER)]
+    chosen += [(f"worker{n}", w, WORKER) for n, w in enumerate(team.workers, 1) if w]
     if team.city_official:
-        chosen.append((team.city_official, CITY_OFFICIAL))
+        chosen.append(("city_official", team.city_official, CITY_OFFICIAL))
     errors: list[str] = []
-    for staff_id, role in chosen:
+    by_field: dict[str, list[str]] = {}
+    for field, staff_id, role in chosen:
         try:
             assign_staff(session, actor, event, staff_id, role)
         except RuleViolation as refused:
             errors += [c for c in refused.codes if c not in errors]
+            by_field.setdefault(field, []).extend(refused.codes)
     if not team.city_official and (waiver_reason or "").strip():
         waive_city_official(session, actor, event, waiver_reason, now)
-    errors += [c for c in staffing_errors(session, event) if c not in errors]
-    refuse_if(errors)
+    for code in staffing_errors(session, event):
+        if code not in errors:
+            errors.append(code)
+        by_field.setdefault(STAFFING_FIELD.get(code, "site_manager"), []).append(code)
+    if errors:
+        raise RuleViolation(*errors, by_field=by_field)
     approval = approvals_of(session, VISIT_REQUEST, [request.id]).get(request.id)
     event.status = APPROVED
     record_approval(session, EVENT, event.id, staff_id=approval.staff_id if approval else None,

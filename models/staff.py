@@ -68,10 +68,14 @@ NEEDS_CITY_OFFICIAL = "needs_city_official"
 class RuleViolation(Exception):
     """A rule of the program refuses the change; ``codes`` say which."""
 
-    def __init__(self, *codes: str, field: str | None = None) -> None:
+    def __init__(
+        self, *codes: str, field: str | None = None, by_field: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(", ".join(codes))
         self.codes = list(codes)
         self.field = field  # the input the first code is about, when one is
+        # Each input and the codes about it, for forms that show errors next to fields.
+        self.by_field = by_field or ({field: list(codes)} if field else {})
 
 
 class Staff(Base):

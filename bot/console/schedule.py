@@ -218,7 +218,7 @@ def event_assign(event_id: int):
 
 @bp.route("/visit-requests")
 @require(VIEW_SCHEDULE)
-def visit_requests(errors=None, status=200):
+def visit_requests(errors=None, status=200, field_errors=None):
     with db.reader() as s:
         reqs = list(s.scalars(
             select(vr.VisitRequest).where(vr.VisitRequest.status.in_(vr.OPEN_REQUEST))
@@ -227,6 +227,7 @@ def visit_requests(errors=None, status=200):
         staff = [p for p in list_staff(s) if p.active and p.pledge_signed_on is not None]
         return render_template(
             "console/visit_requests.html", reqs=reqs, errors=errors or {}, staff=staff,
+            field_errors=field_errors or {},
             accepted={r.id: visit_ops.accepted_proposal(r) for r in reqs},
             cancelled=vr.cancelled_by_residents(s, utcnow() - timedelta(days=30)),
             form=request.form if request.method == "POST" else {},
@@ -259,7 +260,9 @@ def visit_fix(request_id: int):
     """Fix an approved visit: the accepted date, the team; it goes on the schedule."""
     when = sched.parse_proposal(request.form)
     if isinstance(when, str):
-        return visit_requests(errors={request_id: [when]}, status=422)
+        field = "minutes" if when == "bad_number" else "day"
+        return visit_requests(errors={request_id: [when]}, status=422,
+                              field_errors={request_id: {field: [when]}})  # fmt: skip
     team = sched.parse_team(request.form)
     reason = request.form.get("waiver_reason") if can(APPROVE) else None
     try:
@@ -270,7 +273,8 @@ def visit_fix(request_id: int):
             event_id = event.id
             s.commit()
     except RuleViolation as refused:
-        return visit_requests(errors={request_id: refused.codes}, status=422)
+        return visit_requests(errors={request_id: refused.codes}, status=422,
+                              field_errors={request_id: refused.by_field})  # fmt: skip
     flash("visit_fixed")
     return redirect(url_for("console.event", event_id=event_id))
 

@@ -76,12 +76,21 @@ def test_a_resident_asks_staff_schedule_in_the_console_and_the_resident_cancels(
     words = refused.get_data(as_text=True)
     assert "2人以上の業務従事者を配置してください" in words
     assert "訪問型は原則として市職員が同行します" in words
+    # Each message beside the input it is about (issue 19), the select marked invalid.
+    import re
+
+    worker = re.search(rf'id="vr-{request_id}-worker1-error">([^<]+)<', words)
+    official = re.search(rf'id="vr-{request_id}-city_official-error">([^<]+)<', words)
+    assert worker and "2人以上の業務従事者" in worker.group(1)
+    assert official and "市職員が同行" in official.group(1)
+    assert f'aria-describedby="vr-{request_id}-worker1-error"' in words
     moved = post(client, f"{PAGE}/{request_id}/fix",
                  {**fix, "day": (day + timedelta(days=1)).isoformat(), "worker1": str(wk),
                   "city_official": str(city)}, page=PAGE)  # fmt: skip
     assert moved.status_code == 422 and "住民が承諾し市が承認した日時と違います" in moved.get_data(
         as_text=True
     )
+    assert f'id="vr-{request_id}-fix-day-error">住民が承諾し' in moved.get_data(as_text=True)
     with db.reader() as s:
         assert s.query(ev.SupportEvent).count() == 0  # refusals leave nothing behind
     resp = post(client, f"{PAGE}/{request_id}/fix",
