@@ -200,6 +200,8 @@ def _on_text_or_choice(turn: Turn, expired: bool) -> None:
         # but 「メニュー」「やめる」, buttons staff sent and an offer to leave are ours.
         if handoff.while_handed_over(turn, value):
             return
+        if turn.inbound.kind == "choice":
+            value = turn.inbound.value  # the tap to go on with, once the hand-over ended
     if expired:
         turn.add(Reply("menu/expired", {"minutes": city().conversation.expiry_minutes}))
     action = GLOBAL_ACTIONS.get(value or "")

@@ -17,6 +17,7 @@ the conversation, such words mark the open inquiry.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from handlers.complaints import BOT, is_complaint, mark_complaint
@@ -121,18 +122,79 @@ def while_handed_over(turn: Turn, value: str | None) -> bool:
         if value == WAIT:
             turn.add(Reply("handoff/keep_waiting"))
             return True
-        turn.add(offer_to_leave(turn.resident.handoff_inquiry_id or 0))
+        if value and value.startswith(GO):
+            # "Yes, leave the person and go on": the hand-over ends, the tap runs as usual.
+            _leave_quietly(turn, value[len(GO):])
+            turn.inbound = dataclasses.replace(inbound, value=value[len(GO):])
+            return False
+        flow = flow_of(value)
+        inquiry_id = turn.resident.handoff_inquiry_id or 0
+        sms = inbound.channel == "sms"
+        if flow is not None and value:
+            turn.add(offer_flow(inquiry_id, flow, value, sms=sms))
+        else:
+            turn.add(offer_to_leave(inquiry_id, sms=sms))
         return True
     note_complaint(turn)  # words of complaint still reach the city
     return True  # free text is for the person: the bot stays silent
 
 
-def offer_to_leave(inquiry_id: int) -> Reply:
+GO = "handoff:go:"
+# Buttons that start a flow, by prefix, and the label naming it (issue 19): during
+# a hand-over the resident is asked whether to leave the person for *that* flow.
+FLOW_LABELS: tuple[tuple[str, str], ...] = (
+    ("menu:venue", "venue"),
+    ("book:", "book_renewal"),
+    ("menu:visit", "visit"),
+    ("menu:bookings", "bookings"),
+    ("chg:", "bookings"),
+    ("ppl:", "bookings"),
+    ("cxl:", "bookings"),
+    ("vcx:", "bookings"),
+    ("vap:", "bookings"),
+    ("vdt:", "bookings"),
+    ("menu:faq", "faq"),
+    ("faq:", "faq"),
+    ("menu:defect", "defect"),
+    ("defect:", "defect"),
+    ("menu:notices", "notices"),
+    ("notices:", "notices"),
+)
+
+
+def flow_of(value: str | None) -> str | None:
+    """The label naming the flow a button starts, if it starts one."""
+    if not value:
+        return None
+    return next((name for prefix, name in FLOW_LABELS if value.startswith(prefix)), None)
+
+
+def offer_to_leave(inquiry_id: int, *, sms: bool = False) -> Reply:
     return Reply(
         "handoff/offer_menu",
-        {"inquiry_id": inquiry_id},
+        {"inquiry_id": inquiry_id, "sms": sms},
         [Choice(label("end_handoff"), "g:menu"), Choice(label("keep_waiting"), WAIT)],
     )
+
+
+def offer_flow(inquiry_id: int, flow: str, value: str, *, sms: bool = False) -> Reply:
+    """「担当者とのやりとりを終えて『予約の確認・変更』に進みますか」: the tapped flow named."""
+    return Reply(
+        "handoff/offer_flow",
+        {"inquiry_id": inquiry_id, "flow": label(flow), "sms": sms},
+        [Choice(label("handoff_go"), GO + value), Choice(label("keep_waiting"), WAIT)],
+    )
+
+
+def _leave_quietly(turn: Turn, value: str) -> None:
+    """The hand-over ends because the resident went on to a flow; staff see a line."""
+    inquiry_id = turn.resident.handoff_inquiry_id or 0
+    inquiry = turn.session.get(Inquiry, inquiry_id)
+    turn.resident.handoff_inquiry_id = None
+    if inquiry is not None:
+        inquiry.handed_back_at = turn.now
+    said = tapped_label(turn.session, turn.resident.id, value) or label(flow_of(value) or "menu")
+    turn.staff_notes.append(render("transcript/resident_left", said=said, inquiry_id=inquiry_id))
 
 
 def resident_leaves(turn: Turn, value: str) -> None:

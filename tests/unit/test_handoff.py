@@ -88,7 +88,7 @@ def test_stop_ends_the_hand_over_too(session):
 
 def test_another_button_during_a_hand_over_offers_the_way_back(session):
     inquiry = handed_over(session)
-    replies = send(session, value="menu:venue")
+    replies = send(session, value="some:old:button")
     assert templates(replies) == ["handoff/offer_menu"]
     assert f"いまは担当者がお問い合わせ(問-{inquiry.id:04d})を確認しています。" in replies[0].text()
     assert [c.label for c in replies[0].choices] == ["自動の案内に戻る", "このまま待つ"]
@@ -96,7 +96,31 @@ def test_another_button_during_a_hand_over_offers_the_way_back(session):
     assert resident(session).handoff_inquiry_id == inquiry.id
     assert templates(send(session, value="g:menu")) == ["handoff/resident_left", "menu/main"]
     taps = [text for d, t, text in transcript(session) if t == "transcript/tap"]
-    assert taps == ["会場で申請(予約)", "このまま待つ", "自動の案内に戻る"]
+    assert taps[1:] == ["このまま待つ", "自動の案内に戻る"]
+
+
+def test_a_button_that_starts_a_flow_is_offered_by_name_and_goes_on_there(session):
+    inquiry = handed_over(session)
+    replies = send(session, value="menu:bookings")
+    assert templates(replies) == ["handoff/offer_flow"]
+    assert "「予約の確認・変更」に進みますか" in replies[0].text()
+    assert "押してください" in replies[0].text()
+    go = replies[0].choices[0]
+    assert go.label == "進む" and go.value == "handoff:go:menu:bookings"
+    assert resident(session).handoff_inquiry_id == inquiry.id  # nothing changed yet
+    went = send(session, value=go.value)
+    assert resident(session).handoff_inquiry_id is None
+    assert templates(went) == ["bookings/none"]  # the list it asked for (empty here)
+    notes = [text for d, t, text in transcript(session) if d == "note"]
+    assert any("予約の確認・変更" in (n or "") for n in notes)
+
+
+def test_by_sms_the_offer_asks_for_a_number_not_a_press(session):
+    from handlers.handoff import offer_flow, offer_to_leave
+
+    for reply in (offer_flow(12, "bookings", "menu:bookings", sms=True), offer_to_leave(12, sms=True)):
+        assert "1を" in reply.text() and "送ってください" in reply.text()
+        assert "押して" not in reply.text()
 
 
 def test_every_tap_is_in_the_transcript_as_its_label(session):
