@@ -27,8 +27,8 @@ def test_staff_see_the_buttons_a_resident_pressed_and_their_return_to_the_menu(
     resident = Resident(live, new_user_id)
     inquiry_id = escalate(resident)
     offer = texts(resident.choose("menu:venue"))  # e.g. the rich menu, during the hand-over
-    assert "自動の案内に戻る場合は「自動の案内に戻る」を" in offer
-    back = texts(resident.choose("g:menu"))
+    assert "「会場で申請(予約)」に進みますか" in offer
+    back = texts(resident.say("メニュー"))
     assert "担当者との会話を終えて、自動の案内に戻ります。" in back
     make_staff("w1", "worker")
     sign_in(page, "w1")
@@ -39,8 +39,7 @@ def test_staff_see_the_buttons_a_resident_pressed_and_their_return_to_the_menu(
     transcript = page.locator("ol.transcript").inner_text()
     assert "相談者(ボタン)" in transcript
     assert "会場で申請(予約)" in transcript and "menu:venue" not in transcript
-    assert "自動の案内に戻る" in transcript
-    assert (f"相談者が「自動の案内に戻る」と送り、担当者との会話を終えて自動の案内に戻りました。"
+    assert (f"相談者が「メニュー」と送り、担当者との会話を終えて自動の案内に戻りました。"
             f"問-{inquiry_id:04d}は未完了のままです。") in transcript  # fmt: skip
     assert page.locator("dd", has_text="動作中").count() >= 1  # the bot answers again
     page.goto("/console/inbox")

@@ -142,3 +142,44 @@ def test_the_console_fits_a_phone_inbox_day_schedule_event_and_places(demo, phon
     phone.set_viewport_size({"width": 1024, "height": 700})
     phone.goto(pages["schedule-day"])
     shots(phone, "try-3-console-schedule", readme=True)
+
+
+def test_my_bookings_lists_a_booking_and_a_visit_request_and_cancels_the_visit(phone):
+    """Issue 19 point 3 in the simulator: 予約の確認・変更 shows both kinds, each with its
+    buttons; the visit request is cancelled after a confirmation."""
+    from models.residents import get_or_create_resident
+    from models.visits import DECLINED, VisitRequest
+
+    phone.goto("/sandbox")
+    phone.get_by_role("button", name="別の住民になる").click()
+    phone.get_by_role("button", name="友だち追加").click()
+    _press(phone, "会場で申請(予約)")
+    _press(phone, "長府")
+    _press(phone, "はじめての申請")
+    phone.locator(".card").first.get_by_role("button", name="この会場にする").click()
+    phone.locator("#quick button", has_text="のこり").first.click()
+    _press(phone, "1人")
+    _press(phone, "電話番号なし")
+    _press(phone, "予約する")
+    phone.locator("#log .bot", has_text="予約番号").wait_for()
+    user = phone.locator("#uid").inner_text().strip()
+    with db.unit_of_work() as s:
+        resident = get_or_create_resident(s, "line", user)
+        request = VisitRequest(resident_id=resident.id, kind="home", postal_code="7508521",
+                               address="南部町1-1", applicants=1, preferred=[],
+                               contact_phone="0832311111", channel="line")  # fmt: skip
+        s.add(request)
+        s.commit()
+        request_id = request.id
+    phone.get_by_label("メッセージ").fill("予約の確認")
+    phone.get_by_role("button", name="送信", exact=True).click()
+    visit_card = phone.locator(".card", has_text=f"訪-{request_id:04d}")
+    visit_card.wait_for()
+    assert phone.locator(".card", has_text="予約番号").count() >= 1  # the venue booking too
+    visit_card.get_by_role("button", name="訪問を取り消す").click()
+    phone.locator("#log .bot", has_text="この訪問のお申し込みを取り消しますか").wait_for()
+    _press(phone, "訪問を取り消す")
+    phone.locator("#log .bot", has_text="訪問のお申し込みを取り消しました").wait_for()
+    with db.reader() as s:
+        assert s.get(VisitRequest, request_id).status == DECLINED
+    assert fits(phone)
