@@ -34,7 +34,7 @@ from urllib3.util.wait import wait_for_read
 LINE_DEFAULT_HOST = "https://api.line.me"
 MULTICAST_MAX = 500  # recipients per multicast request (MulticastRequest.to maxItems)
 TIMEOUT = 10  # seconds, to connect and for each read
-PROFILE_TIMEOUT = 3  # seconds: the profile only proposes a language
+PROFILE_TIMEOUT = 2  # seconds: the profile only proposes a language
 
 
 @dataclass(frozen=True)
