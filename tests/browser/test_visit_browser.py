@@ -51,7 +51,12 @@ def test_staff_fix_a_visit_in_the_console_with_rule_errors_in_japanese(page):  #
     page.get_by_label("現場管理責任者", exact=True).select_option(label="現場 一郎(現場管理責任者)")
     page.get_by_role("button", name="訪問を確定して相談者に知らせる").click()
     alert = page.get_by_role("alert").first
-    assert "2人以上の業務従事者を配置してください" in alert.inner_text()
+    assert "下の各項目の横の説明を確かめてください" in alert.inner_text()
+    # The refusal beside the input it is about (issue 19), announced with the field.
+    worker = page.get_by_label("業務従事者", exact=True)
+    assert worker.get_attribute("aria-invalid") == "true"
+    described = worker.get_attribute("aria-describedby")
+    assert "2人以上の業務従事者を配置してください" in page.locator(f"#{described}").inner_text()
     page.get_by_label("現場管理責任者", exact=True).select_option(label="現場 一郎(現場管理責任者)")
     page.get_by_label("業務従事者", exact=True).select_option(label="従事 二郎(業務従事者)")
     page.get_by_label("同行する市職員").select_option(label="市 三郎(市職員)")
