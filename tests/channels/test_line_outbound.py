@@ -72,9 +72,8 @@ def test_a_refused_reply_token_falls_back_to_a_push(live, new_user_id):
     live.drain()
     with db.reader() as s:
         rows = s.scalars(select(SandboxLineRequest).order_by(SandboxLineRequest.id)).all()
-        assert [(r.operation_id, r.status) for r in rows] == [
-            ("replyMessage", 400), ("pushMessage", 200)
-        ]
+        sends = [(r.operation_id, r.status) for r in rows if r.operation_id != "getProfile"]
+        assert sends == [("replyMessage", 400), ("pushMessage", 200)]
         assert s.scalars(select(OutboxMessage)).one().status == "sent"
 
 
@@ -138,7 +137,8 @@ def test_simulator_page_and_event_api(live, new_user_id):
     assert resp.status_code == 200 and resp.get_json()["webhook_status"] == 200
     live.drain()
     rows = client.get(f"/sandbox/line-api/_sandbox/requests?after=0&to={new_user_id}").get_json()
-    assert rows["requests"][0]["operationId"] == "replyMessage"
-    assert rows["requests"][0]["status"] == 200
+    # The new friend's profile is asked first (issue 17: their LINE app's language).
+    assert [r["operationId"] for r in rows["requests"]] == ["getProfile", "replyMessage"]
+    assert rows["requests"][1]["status"] == 200
     bad = client.post("/sandbox/api/line/event", json={"kind": "text", "user": "nope"})
     assert bad.status_code == 400

@@ -70,6 +70,7 @@ def test_follow_greets_with_the_main_menu(live, new_user_id):
         "menu:defect",
         "menu:notices",
         "g:person",
+        "menu:language",
     ]
 
 

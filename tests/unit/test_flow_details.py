@@ -171,7 +171,7 @@ VOICE_DIRS = ("menu", "venue", "phone_visit", "defect", "handoff", "errors", "vo
 NOT_SPOKEN = ("defect/summary", "defect/escalation_summary", "phone_visit/summary",
               "voice/summary/voicemail", "venue/booked_sms", "venue/card_lines", "venue/card_title",
               "notices/macros", "defect/notice",
-              "handoff/offer_menu", "handoff/resident_left")  # fmt: skip (defect/notice: pushed, LINE or SMS; hand-over silence is LINE/SMS only: the phone has none)
+              "handoff/offer_menu", "handoff/offer_flow", "handoff/resident_left")  # fmt: skip (defect/notice: pushed, LINE or SMS; hand-over silence is LINE/SMS only: the phone has none)
 VOICE_FILES = ("bookings/bad_phone", "bookings/list", "bookings/none", "bookings/ask_purpose",
                "bookings/ask_applicants", "faq/ask", "faq/unknown", "faq/suggest")  # fmt: skip
 
