@@ -95,12 +95,26 @@ def _in_memory(*_args: Any, **_kwargs: Any) -> io.BytesIO:
     return io.BytesIO()
 
 
+def _has_nul() -> bool:
+    """A NUL byte in the path, the query or a form field: PostgreSQL refuses it in text,
+    so it is refused here with a 400 instead of failing deep in a query."""
+    values = [v for vs in request.args.listvalues() for v in vs]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ):  # fmt: skip
+        values += [v for vs in request.form.listvalues() for v in vs]
+    return any("\x00" in v for v in values)
+
+
 @bp.before_request
 def _guard():
     limit = UPLOAD_LIMITS.get(request.endpoint or "")
     if limit and request.method == "POST":
         request.max_content_length = limit
         request._get_file_stream = _in_memory  # documented as the hook to override
+    if _has_nul():  # after the upload hook: reading the form parses the body
+        abort(400, description="nul")
     if request.method == "POST" and not _csrf_ok():
         abort(400, description="csrf")
     g.account = None
