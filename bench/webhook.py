@@ -32,6 +32,8 @@ import argparse
 import os
 import re
 import secrets
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -199,6 +201,7 @@ class Bench:
         if uses_db and not self.args.new_residents:
             self.befriend(urls[0], traffic, collector)
         collector.mark()
+        spies = self.start_spies(keys, label) if uses_db else []
         before_all = CpuSample.take(self.our_pids())
         if rate:
             load.paced(urls, traffic, rate)
@@ -211,6 +214,7 @@ class Bench:
         server_pids = self.pids_of(keys)
         db = self.db_pids() if uses_db else []
         after_all = CpuSample.take(self.our_pids())
+        self.stop_spies(spies)
         server_cpu = sum(after_all.per_pid[p] - before_all.per_pid.get(p, 0.0) for p in server_pids)
         db_cpu = sum(after_all.per_pid[p] - before_all.per_pid.get(p, 0.0) for p in db)
         ours = results.cpu_delta(before_all, after_all)
@@ -224,6 +228,35 @@ class Bench:
         self.rows.append(row)
         print(results.table([row]).splitlines()[-1], flush=True)
         return row
+
+    def start_spies(self, keys: list[str], label: str) -> list[subprocess.Popen]:
+        """With --py-spy DIR: sample every myna-desk process of this phase (timed part
+        only; GIL holders only, so the samples are CPU, not waiting)."""
+        if not self.args.py_spy:
+            return []
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        out = Path(self.args.py_spy)
+        out.mkdir(parents=True, exist_ok=True)
+        spies = []
+        for pid in self.pids_of([k for k in keys if k.startswith("c")]):
+            if procs.command(pid).startswith("sh "):
+                continue
+            target = out / f"phase{self.phase}-{label}-{pid}.txt"
+            spies.append(subprocess.Popen(  # noqa: S603 - our own tool, our own pids
+                [spy, "record", "--pid", str(pid), "--gil", "--nonblocking", "--rate", "200",
+                 "--format", "raw", "--output", str(target)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # fmt: skip
+        return spies
+
+    @staticmethod
+    def stop_spies(spies: list[subprocess.Popen]) -> None:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
 
     def befriend(self, url: str, traffic: load.Traffic, collector: results.Collector) -> None:
         """The phase's users follow the account first (not timed): residents who
@@ -325,6 +358,9 @@ def main() -> None:
     parser.add_argument("--settle-limit", type=float, default=180.0)
     parser.add_argument("--max-minutes", type=float, default=20.0)
     parser.add_argument("--logs", help="keep server logs in this directory")
+    parser.add_argument("--py-spy", metavar="DIR",
+                        help="profile myna-desk's processes during each timed phase with py-spy "
+                        "(pip install py-spy; raw stacks of GIL holders into DIR)")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:

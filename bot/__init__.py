@@ -46,6 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bot.cli_errors import GuardedGroup
 
     app.cli = GuardedGroup(app.name)  # a missing database is one line on any command
+    from bot.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()  # none for the platforms' webhooks
     from bot.ids import Int32Converter
 
     app.url_map.converters["int"] = Int32Converter  # before any route: ids are 32-bit

@@ -24,6 +24,7 @@ from bot.line import events as line_events
 from bot.line.render import to_messages
 from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
+from models import deferred
 from models.base import utcnow
 from models.conversations import lock_conversations
 from models.db import db
@@ -172,6 +173,7 @@ def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Out
             if not events:
                 return []
             inbound = [line_events.to_inbound(e.event_type, e.payload) for e in events]
+            deferred.collecting(s)  # routine writes once per batch (models/deferred.py)
             residents = lock_residents(s, "line", [i.resident_key for i in inbound])
             conversations = lock_conversations(
                 s, sorted({r.id for r in residents.values()}), "line"
@@ -188,6 +190,7 @@ def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Out
                 if messages:
                     rows.append(_line_row(resident.id, event.payload, messages))
             s.flush()
+            deferred.flush_deferred(s)
             write_lines(s, lines)
             answers = enqueue_claimed(s, rows, now)
             mark_done(s, [e.id for e in events], now)

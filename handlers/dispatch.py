@@ -22,6 +22,7 @@ from handlers.routes import choice_route
 from handlers.text import label, render, use_locale
 from handlers.turn import Turn
 from handlers.words import asks_for_my_bookings, global_word
+from models import deferred
 from models.city import city
 from models.conversations import Conversation, clear, expire_if_due, load_conversation, touch
 from models.inquiries import log_line, tapped_label, transcript_row
@@ -75,11 +76,12 @@ def _dispatch(
     conversation: Conversation | None,
     transcript: str,
 ) -> Outcome:
-    resident.last_seen_at = now
+    deferred.seen(session, resident, now)
     if inbound.channel in ("line", "sandbox") and inbound.kind != "unfollow":
         # Only a friend who has not blocked us can send anything: reachable,
         # even if their follow event predates us or was never delivered.
-        resident.line_reachable = True
+        if not resident.line_reachable:
+            resident.line_reachable = True
     if inbound.kind == "text" and inbound.text:
         # A My Number split over this and the last one or two messages (issue 20).
         rest = catch_split_number(
@@ -108,7 +110,7 @@ def _dispatch(
         # A button tap or a key: staff read the label the resident saw, not postback data.
         log(transcript_row(resident.id, inbound.channel, "in", tap_text(turn), TAP, now))
     KIND_HANDLERS[inbound.kind](turn, expired)
-    touch(conversation, now, int(city().conversation.expiry_minutes))
+    touch(session, conversation, now, int(city().conversation.expiry_minutes))
     for note in turn.staff_notes:  # what staff must know that the resident did not read
         log(transcript_row(resident.id, inbound.channel, "note", note, handoff.NOTE, now))
     for reply in turn.replies:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from models import deferred
 from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
 
 
@@ -83,6 +84,6 @@ def clear(conv: Conversation) -> None:
     conv.expires_at = None
 
 
-def touch(conv: Conversation, now: datetime, minutes: int) -> None:
-    conv.updated_at = now
-    conv.expires_at = now + timedelta(minutes=minutes) if conv.flow else None
+def touch(session: Session, conv: Conversation, now: datetime, minutes: int) -> None:
+    expires_at = now + timedelta(minutes=minutes) if conv.flow else None
+    deferred.touched(session, conv, now, expires_at)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from models import deferred
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
 
 NEW, REVIEWED, ADDED, IGNORED = "new", "reviewed", "added", "ignored"
@@ -46,16 +47,20 @@ class FaqReviewItem(Base):
 
 def record_faq_miss(
     session: Session, *, question_redacted: str, prediction: Any, channel: str
-) -> FaqReviewItem:
+) -> FaqReviewItem | None:
     """Keep a question answered with low confidence (or not at all). Adds; does not commit."""
-    item = FaqReviewItem(
-        channel=channel,
-        question=question_redacted,
-        top3=json.dumps(list(prediction.top3)),
-        score=float(prediction.score),
-        band=str(prediction.band),
-        status=NEW,
-    )
+    row = {
+        "created_at": utcnow(),
+        "channel": channel,
+        "question": question_redacted,
+        "top3": json.dumps(list(prediction.top3)),
+        "score": float(prediction.score),
+        "band": str(prediction.band),
+        "status": NEW,
+    }
+    if deferred.add_row(session, FaqReviewItem.__table__, row):  # a batch writes it at its end
+        return None
+    item = FaqReviewItem(**row)
     session.add(item)
     return item
 

@@ -15,13 +15,14 @@ still received, ``processed_at`` is the time its last attempt started.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Integer, String, Text, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
+from models.bulk import driver_cursor, insert_rows, int_array, is_postgres
 
 RECEIVED, PROCESSING, DONE, IGNORED = "received", "processing", "done", "ignored"
 # A failed event is escalated to staff by the clock, then marked escalated.
@@ -48,6 +49,17 @@ class InboundEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Exception class only: never message text or personal data.
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class _Claimed(NamedTuple):
+    id: int
+    channel: str
+    event_type: str
+    payload: dict[str, Any]
+
+
+def _PAYLOAD_RESULT(value: str | None) -> Any:  # noqa: N802 - a column's result processor
+    return EncryptedJSON().process_result_value(value, None)
 
 
 _RECORD = {
@@ -85,6 +97,10 @@ def insert_events(session: Session | Connection, rows: list[dict[str, Any]]) -> 
         }
         for row in rows
     ]
+    if is_postgres(session):  # one fixed statement (models/bulk.py)
+        returned = insert_rows(session, InboundEvent.__table__, values, ("id", "event_key"),
+                               unique="event_key")  # fmt: skip
+        return {key: new_id for new_id, key in returned}
     bind = session if isinstance(session, Connection) else session.get_bind()
     stmt = _RECORD.get(bind.dialect.name)
     if stmt is None:  # pragma: no cover - PostgreSQL and SQLite only
@@ -198,6 +214,16 @@ def claim_events(session: Session, event_ids: list[int]) -> list[Any]:
     held by another worker or the clock at this moment, is left out. The
     caller marks what it processed with ``mark_done`` in the same transaction.
     """
+    if is_postgres(session):  # one fixed statement, prepared once (models/bulk.py)
+        with driver_cursor(session) as cur:
+            cur.execute(
+                "SELECT id, channel, event_type, payload FROM inbound_events "
+                "WHERE id = ANY(%s::integer[]) AND status = %s ORDER BY id "
+                "FOR UPDATE SKIP LOCKED",
+                (int_array(event_ids), RECEIVED),
+            )
+            decode = _PAYLOAD_RESULT
+            return [_Claimed(i, c, t, decode(p)) for i, c, t, p in cur.fetchall()]
     return list(
         session.execute(
             select(
@@ -212,6 +238,14 @@ def claim_events(session: Session, event_ids: list[int]) -> list[Any]:
 
 def mark_done(session: Session, event_ids: list[int], now: datetime) -> None:
     """Events processed in this transaction (claimed with ``claim_events``)."""
+    if is_postgres(session):
+        with driver_cursor(session) as cur:
+            cur.execute(
+                "UPDATE inbound_events SET status = %s, error = NULL, processed_at = %s, "
+                "attempts = attempts + 1 WHERE id = ANY(%s::integer[])",
+                (DONE, now, int_array(event_ids)),
+            )
+        return
     session.execute(
         update(InboundEvent)
         .where(InboundEvent.id.in_(event_ids))

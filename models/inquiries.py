@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
+from models.bulk import insert_rows
 from models.residents import Resident
 
 NEW, IN_PROGRESS, ANSWERED, CLOSED = "new", "in_progress", "answered", "closed"
@@ -167,14 +168,11 @@ def log_line(session: Session, *args: Any, **kwargs: Any) -> None:
 
 
 def write_lines(session: Session, rows: list[dict]) -> None:
-    """Many transcript lines in one executemany (no ORM objects: a batch of events)."""
-    if rows:
-        session.connection().execute(insert(TranscriptLine.__table__), rows)
+    """Many transcript lines in one statement (no ORM objects: a batch of events)."""
+    insert_rows(session, TranscriptLine.__table__, rows)
 
 
 def open_inquiries(session: Session) -> list[Inquiry]:
     return list(
-        session.scalars(
-            select(Inquiry).where(Inquiry.status != CLOSED).order_by(Inquiry.opened_at)
-        )
+        session.scalars(select(Inquiry).where(Inquiry.status != CLOSED).order_by(Inquiry.opened_at))
     )

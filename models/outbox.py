@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, insert, or_, select, update
+from sqlalchemy import Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from models.bulk import driver_cursor, insert_rows, int_array, is_postgres
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 MAX_ATTEMPTS = 12
@@ -136,8 +137,7 @@ def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime)
         }
         for row in rows
     ]
-    stmt = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
-    ids = session.scalars(stmt, values).all()
+    ids = [r[0] for r in insert_rows(session, OutboxMessage.__table__, values, ("id",))]
     return [
         Outgoing(id=i, channel=v["channel"], kind=v["kind"], recipient=v["recipient"],
                  payload=v["payload"], retry_key=v["retry_key"],
@@ -164,12 +164,21 @@ def renew_lease(session: Session, msg: Outgoing, now: datetime) -> Outgoing | No
 
 def settle_sent(session: Session, ids: list[int], now: datetime) -> None:
     """Messages delivered: one statement for all of them."""
-    if ids:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status=SENT, sent_at=now, last_error=None)
-        )
+    if not ids:
+        return
+    if is_postgres(session):  # one fixed statement, prepared once (models/bulk.py)
+        with driver_cursor(session) as cur:
+            cur.execute(
+                "UPDATE outbox SET status = %s, sent_at = %s, last_error = NULL "
+                "WHERE id = ANY(%s::integer[])",
+                (SENT, now, int_array(ids)),
+            )
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=SENT, sent_at=now, last_error=None)
+    )
 
 
 def claim_due(session: Session, now: datetime, limit: int = 50, ids: list[int] | None = None):

@@ -1,0 +1,137 @@
+"""Many rows in one fixed statement, for the webhook's hot path (issue 16).
+
+SQLAlchemy's multi-row INSERT (``insertmanyvalues``) writes a new statement
+text for every number of rows: on PostgreSQL psycopg parses it again each
+time (its statement cache keeps only short statements with few parameters)
+and the server plans it again. Here, on PostgreSQL, the statement text never
+changes:
+
+    INSERT INTO outbox (channel, kind, …) SELECT channel, kind, …
+        FROM json_to_recordset(%s::json) AS x(channel varchar(16), kind varchar(16), …)
+    UPDATE outbox SET status = %s … WHERE id = ANY(%s::integer[])
+
+so psycopg converts it once and the server prepares it once per connection;
+the rows travel as ONE JSON document (json.dumps is C; adapting lists of
+values element by element in the driver is not).
+Values still go through each column's type (encryption of personal fields,
+UTC datetimes), exactly as with the ORM. On SQLite (the embedded default)
+the same calls fall back to SQLAlchemy Core.
+
+Only for plain columns of one table; the caller's transaction is used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+_PG = postgresql.dialect()
+
+
+@cache
+def _pg_insert(
+    table: Table, columns: tuple[str, ...], returning: tuple[str, ...], unique: str | None
+) -> str:
+    cols = [table.c[name] for name in columns]
+    names = ", ".join(f'"{c.name}"' for c in cols)
+    record = ", ".join(f'"{c.name}" {c.type.compile(_PG)}' for c in cols)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} '
+        f"FROM json_to_recordset(%s::json) AS x({record})"
+    )
+    if unique:
+        sql += f' ON CONFLICT ("{table.c[unique].name}") DO NOTHING'
+    if returning:
+        sql += " RETURNING " + ", ".join(f'"{table.c[n].name}"' for n in returning)
+    return sql
+
+
+@cache
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Any, ...]:
+    """Each column's bind processing (encryption, UTC); None where there is none.
+
+    JSON documents stay Python objects: they are nested in the rows' JSON as they are.
+    """
+    out = []
+    for name in columns:
+        column_type = table.c[name].type
+        out.append(None if isinstance(column_type, JSON) else column_type._cached_bind_processor(dialect))
+    return tuple(out)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def int_array(values: Sequence[int]) -> str:
+    """An integer[] literal (cheaper for the driver than a list of ints to adapt)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
+def json_rows(rows: Sequence[dict[str, Any]] | Sequence[Sequence[Any]]) -> str:
+    """Rows as one JSON document, for ``json_to_recordset`` (datetimes in ISO 8601)."""
+    return json.dumps(rows, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def driver_cursor(session: Session | Connection):
+    """A cursor of the driver's own connection, in the caller's transaction."""
+    return _connection(session).connection.driver_connection.cursor()
+
+
+def is_postgres(session: Session | Connection) -> bool:
+    return _connection(session).dialect.name == "postgresql"
+
+
+def insert_rows(
+    session: Session | Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    returning: tuple[str, ...] = (),
+    *,
+    unique: str | None = None,
+) -> list[tuple]:
+    """INSERT ``rows`` (dicts with the same keys) in one statement.
+
+    With ``returning``, the returned tuples are in the order of ``rows``
+    (PostgreSQL: unnest's order, kept by an INSERT … SELECT without ORDER BY
+    or joins; the outbox and event tests check it). With ``unique`` (a column
+    with a unique index), a row whose value is already there, or earlier in
+    ``rows``, is skipped and returns nothing.
+    """
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    conn = _connection(session)
+    if conn.dialect.name != "postgresql":
+        if unique:
+            raise NotImplementedError("unique= is for PostgreSQL; elsewhere use ON CONFLICT")
+        stmt = insert(table)
+        if returning:
+            stmt = stmt.returning(*(table.c[n] for n in returning), sort_by_parameter_order=True)
+            return [tuple(r) for r in conn.execute(stmt, list(rows))]
+        conn.execute(stmt, list(rows))
+        return []
+    processors = _processors(table, columns, conn.dialect)
+    if any(p is not None for p in processors):
+        pairs = tuple(zip(columns, processors, strict=True))
+        rows = [
+            {n: (row[n] if p is None or row[n] is None else p(row[n])) for n, p in pairs}
+            for row in rows
+        ]
+    with driver_cursor(conn) as cur:
+        cur.execute(_pg_insert(table, columns, returning, unique), (json_rows(rows),))
+        return cur.fetchall() if returning else []
