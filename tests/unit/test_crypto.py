@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from models import crypto
@@ -60,3 +63,32 @@ def test_rotation_reencrypts_and_lookups_survive(app, keys):
     with db.unit_of_work() as s:
         found = find_resident(s, "line", "U" + "a" * 32)
         assert found is not None and found.line_user_id == "U" + "a" * 32
+
+
+def test_values_are_aes_gcm_tokens_and_old_fernet_tokens_still_read(keys):
+    old, new = keys
+    crypto.install_keyring(Keyring.from_setting(old))
+    token = crypto.encrypt("下関 花子")
+    assert token.startswith(crypto.GCM_PREFIX) and "下関" not in token
+    assert crypto.encrypt("下関 花子") != token  # a fresh nonce every time
+    legacy = Fernet(old.encode()).encrypt("山田 太郎".encode()).decode()  # written before v2
+    crypto.install_keyring(Keyring.from_setting(f"{new},{old}"))
+    assert crypto.decrypt(token) == "下関 花子"
+    assert crypto.decrypt(legacy) == "山田 太郎"
+    rotated = crypto.reencrypt(legacy)
+    assert rotated.startswith(crypto.GCM_PREFIX)
+    crypto.install_keyring(Keyring.from_setting(new))
+    assert crypto.decrypt(rotated) == "山田 太郎"
+    with pytest.raises(KeyError_):
+        crypto.decrypt(token)  # its key was dropped
+
+
+def test_a_tampered_or_truncated_token_is_refused(keys):
+    crypto.install_keyring(Keyring.from_setting(keys[0]))
+    token = crypto.encrypt("0120-95-0178")
+    data = bytearray(base64.urlsafe_b64decode(token[len(crypto.GCM_PREFIX) :]))
+    data[20] ^= 0x01  # one bit of the ciphertext
+    flipped = crypto.GCM_PREFIX + base64.urlsafe_b64encode(bytes(data)).decode()
+    for bad in (flipped, token[:12], crypto.GCM_PREFIX + "!!", "v2:"):
+        with pytest.raises(KeyError_):
+            crypto.decrypt(bad)
