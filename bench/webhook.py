@@ -66,6 +66,9 @@ def web_command(app_spec: str | None = None) -> str:
     return line
 
 
+TUNABLES = ("WEB_CONCURRENCY", "WEB_THREADS", "EVENT_WORKERS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW")
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace, logdir: Path) -> None:
         self.args, self.logdir = args, logdir
@@ -90,6 +93,8 @@ class Bench:
             "LINE_CHANNEL_SECRET": self.secret,
             "LINE_CHANNEL_ACCESS_TOKEN": self.access_token,
             "LINE_API_BASE_URL": self.standin_url,
+            # Settings under test (docs/performance.md), passed through when set.
+            **{k: os.environ[k] for k in TUNABLES if k in os.environ},
             **extra,
         }
 

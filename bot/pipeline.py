@@ -29,7 +29,6 @@ import logging
 import os
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from bot.processing import process_batch, process_event
 from models.base import utcnow
@@ -39,6 +38,7 @@ from models.outbox import Outgoing, renew_lease
 log = logging.getLogger(__name__)
 
 BATCH = 64  # events per transaction at most
+ROOM_WAIT = 0.25  # seconds a webhook request waits at most for the queue to shrink
 
 
 class EventPipeline:
@@ -54,10 +54,13 @@ class EventPipeline:
         self.send_threads = send_threads
         self._ids: list[int] = []  # a heap: batches are taken oldest event first
         self._work = threading.Condition()
+        # Requests waiting for the queue to shrink (``wait_for_room``); same lock.
+        self._room = threading.Condition(self._work)
         self._pending = 0  # events and answers not finished yet (for drain)
         self._settle: queue.SimpleQueue = queue.SimpleQueue()
         self._started_in: int | None = None
-        self._senders: ThreadPoolExecutor | None = None
+        self._outgoing: queue.SimpleQueue = queue.SimpleQueue()  # answers to send
+        self._sender_threads: list[threading.Thread] = []
         self._closing = False
 
     # -- threads -----------------------------------------------------------------
@@ -66,7 +69,15 @@ class EventPipeline:
             return
         self._started_in = os.getpid()
         self._ids, self._pending, self._closing = [], 0, False
-        self._senders = ThreadPoolExecutor(self.send_threads, thread_name_prefix="send")
+        self._outgoing = queue.SimpleQueue()
+        # Plain threads on one queue: an executor's Future per answer costs more
+        # than the send itself on loopback (issue 16).
+        self._sender_threads = [
+            threading.Thread(target=self._sender, name=f"send-{n}", daemon=True)
+            for n in range(self.send_threads)
+        ]
+        for thread in self._sender_threads:
+            thread.start()
         for target, name in ((self._batches, "events"), (self._settler, "settle")):
             threading.Thread(target=target, name=name, daemon=True).start()
         atexit.register(self.drain, 10.0)
@@ -82,6 +93,19 @@ class EventPipeline:
             self._pending += len(event_ids)
             self._work.notify_all()
 
+    def wait_for_room(self, timeout: float = ROOM_WAIT) -> None:
+        """Hold a webhook request (before it records anything) while a full batch
+        of events already waits here, at most ``timeout`` seconds.
+
+        Under a burst, request threads would otherwise take the interpreter from
+        the one batch thread and accept events much faster than they are
+        answered: reply tokens age in the queue. Waiting a little keeps
+        acceptance at the pace of processing; nothing is refused.
+        """
+        with self._work:
+            if len(self._ids) >= self.batch and not self._closing:
+                self._room.wait_for(lambda: len(self._ids) < self.batch or self._closing, timeout)
+
     def _finished(self, n: int) -> None:
         with self._work:
             self._pending -= n
@@ -96,6 +120,7 @@ class EventPipeline:
                     return  # shut down
                 take = min(self.batch, len(self._ids))
                 ids = [heapq.heappop(self._ids) for _ in range(take)]
+                self._room.notify_all()
             try:
                 self._process(ids)
             except Exception as exc:  # noqa: BLE001 - the thread must live on
@@ -115,7 +140,18 @@ class EventPipeline:
         with self._work:
             self._pending += len(answers)
         for msg in answers:
-            self._senders.submit(self._send, msg)
+            self._outgoing.put(msg)
+
+    def _sender(self) -> None:
+        while True:
+            msg = self._outgoing.get()
+            if msg is None:
+                return  # shut down
+            try:
+                self._send(msg)
+            except Exception as exc:  # noqa: BLE001 - the thread must live on; the lease runs out
+                log.error("outbox %s: send error %s", msg.id, type(exc).__name__)
+                self._finished(1)
 
     def _send(self, msg: Outgoing) -> None:
         if not msg.may_start(utcnow()):
@@ -169,8 +205,11 @@ class EventPipeline:
         with self._work:
             self._closing = True
             self._work.notify_all()
-        if self._senders is not None:
-            self._senders.shutdown(wait=True)
-            self._senders = None
+        if self._sender_threads:
+            for _ in self._sender_threads:
+                self._outgoing.put(None)
+            for thread in self._sender_threads:
+                thread.join()
+            self._sender_threads = []
             self._settle.put(None)
         self._started_in = None

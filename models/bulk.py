@@ -67,6 +67,14 @@ def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tup
     return tuple(out)
 
 
+def _value(value: Any, process: Any) -> Any:
+    if value is None:
+        return None
+    if process is not None:
+        value = process(value)
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -125,13 +133,8 @@ def insert_rows(
             return [tuple(r) for r in conn.execute(stmt, list(rows))]
         conn.execute(stmt, list(rows))
         return []
-    processors = _processors(table, columns, conn.dialect)
-    if any(p is not None for p in processors):
-        pairs = tuple(zip(columns, processors, strict=True))
-        rows = [
-            {n: (row[n] if p is None or row[n] is None else p(row[n])) for n, p in pairs}
-            for row in rows
-        ]
+    pairs = tuple(zip(columns, _processors(table, columns, conn.dialect), strict=True))
+    rows = [{n: _value(row[n], p) for n, p in pairs} for row in rows]
     with driver_cursor(conn) as cur:
         cur.execute(_pg_insert(table, columns, returning, unique), (json_rows(rows),))
         return cur.fetchall() if returning else []

@@ -32,8 +32,11 @@ def _load(path: str) -> CityConfig:
         return CityConfig(yaml.safe_load(fh))
 
 
+_DEFAULT_CONFIG = str(PROJECT_ROOT / "city.yaml")
+
+
 def city() -> CityConfig:
-    return _load(os.environ.get("CITY_CONFIG") or str(PROJECT_ROOT / "city.yaml"))
+    return _load(os.environ.get("CITY_CONFIG") or _DEFAULT_CONFIG)
 
 
 # Texts of city.yaml that residents read, translated under ``translations:
