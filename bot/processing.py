@@ -26,6 +26,7 @@ from handlers.contract import Inbound, Reply
 from handlers.dispatch import dispatch
 from models import deferred
 from models.base import utcnow
+from models.bulk import insert_sql, is_postgres
 from models.conversations import lock_conversations
 from models.db import db
 from models.inbound import (
@@ -36,9 +37,10 @@ from models.inbound import (
     fail,
     mark,
     mark_done,
+    mark_done_sql,
     note_error,
 )
-from models.inquiries import write_lines
+from models.inquiries import TranscriptLine, write_lines
 from models.outbox import Outgoing, enqueue, enqueue_claimed
 from models.residents import lock_residents
 
@@ -190,10 +192,17 @@ def process_batch(event_ids: list[int], now: datetime | None = None) -> list[Out
                 if messages:
                     rows.append(_line_row(resident.id, event.payload, messages))
             s.flush()
-            deferred.flush_deferred(s)
-            write_lines(s, lines)
-            answers = enqueue_claimed(s, rows, now)
-            mark_done(s, [e.id for e in events], now)
+            done = [e.id for e in events]
+            if is_postgres(s):  # the batch's writes and its answers: one statement
+                writes = deferred.statements(s) + [mark_done_sql(done, now)]
+                if lines:
+                    writes.append(insert_sql(s, TranscriptLine.__table__, lines))
+                answers = enqueue_claimed(s, rows, now, together_with=writes)
+            else:
+                deferred.flush_deferred(s)
+                write_lines(s, lines)
+                answers = enqueue_claimed(s, rows, now)
+                mark_done(s, done, now)
             s.commit()
             return answers
     except Exception as exc:  # noqa: BLE001 - the events are processed one by one instead

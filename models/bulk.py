@@ -114,15 +114,14 @@ def insert_rows(
 ) -> list[tuple]:
     """INSERT ``rows`` (dicts with the same keys) in one statement.
 
-    With ``returning``, the returned tuples are in the order of ``rows``
-    (PostgreSQL: unnest's order, kept by an INSERT … SELECT without ORDER BY
-    or joins; the outbox and event tests check it). With ``unique`` (a column
+    With ``returning``, the tuples returned for the inserted rows: callers
+    match them to their rows by a unique value they chose (event key, retry
+    key), not by position. With ``unique`` (a column
     with a unique index), a row whose value is already there, or earlier in
     ``rows``, is skipped and returns nothing.
     """
     if not rows:
         return []
-    columns = tuple(rows[0])
     conn = _connection(session)
     if conn.dialect.name != "postgresql":
         if unique:
@@ -133,8 +132,52 @@ def insert_rows(
             return [tuple(r) for r in conn.execute(stmt, list(rows))]
         conn.execute(stmt, list(rows))
         return []
-    pairs = tuple(zip(columns, _processors(table, columns, conn.dialect), strict=True))
-    rows = [{n: _value(row[n], p) for n, p in pairs} for row in rows]
+    sql, params = insert_sql(conn, table, rows, returning, unique=unique)
     with driver_cursor(conn) as cur:
-        cur.execute(_pg_insert(table, columns, returning, unique), (json_rows(rows),))
+        cur.execute(sql, params)
         return cur.fetchall() if returning else []
+
+
+Statement = tuple[str, tuple]
+
+
+def insert_sql(
+    session: Session | Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    returning: tuple[str, ...] = (),
+    *,
+    unique: str | None = None,
+) -> Statement:
+    """PostgreSQL: the fixed INSERT of ``rows`` and its one parameter (see ``insert_rows``)."""
+    conn = _connection(session)
+    columns = tuple(rows[0])
+    pairs = tuple(zip(columns, _processors(table, columns, conn.dialect), strict=True))
+    document = json_rows([{n: _value(row[n], p) for n, p in pairs} for row in rows])
+    return _pg_insert(table, columns, returning, unique), (document,)
+
+
+def together(
+    session: Session | Connection, parts: Sequence[Statement], final: Statement | None
+) -> list[tuple]:
+    """PostgreSQL: several writes as ONE statement (one round trip, one plan).
+
+    ``parts`` are data-modifying statements without RETURNING, run as the
+    ``WITH`` queries of ``final`` (whose rows are returned); PostgreSQL runs
+    every data-modifying ``WITH`` query to completion, referenced or not.
+    They see the same snapshot, so no part may depend on another's rows.
+    """
+    parts = list(parts)
+    if final is None:
+        final = ("SELECT 1", ())
+        if not parts:
+            return []
+    if parts:
+        sql = "WITH " + ", ".join(f"w{n} AS ({text})" for n, (text, _) in enumerate(parts))
+        sql += " " + final[0]
+        params = tuple(p for _, values in parts for p in values) + tuple(final[1])
+    else:
+        sql, params = final
+    with driver_cursor(session) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description is not None else []

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.bulk import driver_cursor, insert_rows, is_postgres, json_rows
+from models.bulk import Statement, insert_rows, insert_sql, int_array, is_postgres, together
 
 _KEY = "deferred_writes"
 
@@ -74,8 +74,44 @@ def touched(session: Session, conversation: Any, updated_at: datetime,
     writes.touched[id(conversation)] = conversation
 
 
+def statements(session: Session) -> list[Statement]:
+    """PostgreSQL: what the batch collected, as fixed statements (models/bulk.py)
+    for ``together``; the collection is emptied."""
+    writes = session.info.pop(_KEY, None)
+    if writes is None:
+        return []
+    out: list[Statement] = []
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for table, row in writes.inserts:
+        by_table.setdefault(table, []).append(row)
+    out += [insert_sql(session, table, rows) for table, rows in by_table.items()]
+    # One UPDATE per distinct value (a batch has one "now"): ``id = ANY(array)`` keeps the
+    # index scan in a prepared statement's generic plan, where a join with a
+    # json_to_recordset (estimated at 100 rows) may become a sequential scan.
+    seen_at: dict[datetime, list[int]] = {}
+    for resident, at in writes.seen.values():
+        seen_at.setdefault(at, []).append(resident.id)
+    out += [
+        ("UPDATE residents SET last_seen_at = %s WHERE id = ANY(%s::integer[])",
+         (at, int_array(ids)))
+        for at, ids in seen_at.items()
+    ]  # fmt: skip
+    used: dict[tuple[datetime, datetime | None], list[int]] = {}
+    for conv in writes.touched.values():
+        used.setdefault((conv.updated_at, conv.expires_at), []).append(conv.id)
+    out += [
+        ("UPDATE conversations SET updated_at = %s, expires_at = %s "
+         "WHERE id = ANY(%s::integer[])", (u, e, int_array(ids)))
+        for (u, e), ids in used.items()
+    ]  # fmt: skip
+    return out
+
+
 def flush_deferred(session: Session) -> None:
     """Write what the batch collected (after the unit of work's own flush)."""
+    if is_postgres(session):
+        together(session, statements(session), None)
+        return
     writes = session.info.pop(_KEY, None)
     if writes is None:
         return
@@ -86,22 +122,6 @@ def flush_deferred(session: Session) -> None:
         insert_rows(session, table, rows)
     residents = [(r.id, at) for r, at in writes.seen.values()]
     conversations = [(c.id, c.updated_at, c.expires_at) for c in writes.touched.values()]
-    if is_postgres(session):
-        with driver_cursor(session) as cur:
-            if residents:
-                cur.execute(
-                    "UPDATE residents SET last_seen_at = u.at FROM json_to_recordset(%s::json) "
-                    "AS u(id integer, at timestamptz) WHERE residents.id = u.id",
-                    (json_rows([{"id": i, "at": at} for i, at in residents]),),
-                )
-            if conversations:
-                cur.execute(
-                    "UPDATE conversations SET updated_at = u.u, expires_at = u.e "
-                    "FROM json_to_recordset(%s::json) AS u(id integer, u timestamptz, "
-                    "e timestamptz) WHERE conversations.id = u.id",
-                    (json_rows([{"id": i, "u": u, "e": e} for i, u, e in conversations]),),
-                )
-        return
     from models.conversations import Conversation
     from models.residents import Resident
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
-from models.bulk import driver_cursor, insert_rows, int_array, is_postgres
+from models.bulk import Statement, driver_cursor, insert_rows, int_array, is_postgres, together
 
 RECEIVED, PROCESSING, DONE, IGNORED = "received", "processing", "done", "ignored"
 # A failed event is escalated to staff by the clock, then marked escalated.
@@ -236,15 +236,19 @@ def claim_events(session: Session, event_ids: list[int]) -> list[Any]:
     )
 
 
+def mark_done_sql(event_ids: list[int], now: datetime) -> Statement:
+    """PostgreSQL: ``mark_done`` as a fixed statement (for ``models.bulk.together``)."""
+    return (
+        "UPDATE inbound_events SET status = %s, error = NULL, processed_at = %s, "
+        "attempts = attempts + 1 WHERE id = ANY(%s::integer[])",
+        (DONE, now, int_array(event_ids)),
+    )
+
+
 def mark_done(session: Session, event_ids: list[int], now: datetime) -> None:
     """Events processed in this transaction (claimed with ``claim_events``)."""
     if is_postgres(session):
-        with driver_cursor(session) as cur:
-            cur.execute(
-                "UPDATE inbound_events SET status = %s, error = NULL, processed_at = %s, "
-                "attempts = attempts + 1 WHERE id = ANY(%s::integer[])",
-                (DONE, now, int_array(event_ids)),
-            )
+        together(session, [], mark_done_sql(event_ids, now))
         return
     session.execute(
         update(InboundEvent)

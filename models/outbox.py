@@ -9,6 +9,7 @@ A reply whose token is refused or expired becomes a push.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,15 @@ from sqlalchemy import Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, EncryptedJSON, EncryptedText, UTCDateTime, utcnow
-from models.bulk import driver_cursor, insert_rows, int_array, is_postgres
+from models.bulk import (
+    Statement,
+    driver_cursor,
+    insert_rows,
+    insert_sql,
+    int_array,
+    is_postgres,
+    together,
+)
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 MAX_ATTEMPTS = 12
@@ -116,16 +125,21 @@ def outgoing(msg: OutboxMessage) -> Outgoing:
                     created_at=msg.created_at, last_error=msg.last_error)  # fmt: skip
 
 
-def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[Outgoing]:
+def enqueue_claimed(
+    session: Session,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    together_with: Sequence[Statement] = (),
+) -> list[Outgoing]:
     """Insert messages already leased for sending by the caller (one statement).
 
     For the answers of a batch of events: the rows are committed with the
     events, and whoever commits them sends them at once. Should that process
     die first, the lease runs out and the clock sends them (``claim_due``).
     Each row: channel, kind, recipient, payload, resident_id, reply_token, source.
+    On PostgreSQL, ``together_with`` (the batch's other writes) run in the same
+    statement (``models.bulk.together``).
     """
-    if not rows:
-        return []
     values = [
         {
             **row,
@@ -137,13 +151,21 @@ def enqueue_claimed(session: Session, rows: list[dict[str, Any]], now: datetime)
         }
         for row in rows
     ]
-    ids = [r[0] for r in insert_rows(session, OutboxMessage.__table__, values, ("id",))]
+    if is_postgres(session):
+        table = OutboxMessage.__table__
+        final = insert_sql(session, table, values, ("id", "retry_key")) if values else None
+        ids = {key: new_id for new_id, key in together(session, together_with, final)}
+    else:
+        if together_with:
+            raise ValueError("together_with is for PostgreSQL")
+        returned = insert_rows(session, OutboxMessage.__table__, values, ("id", "retry_key"))
+        ids = {key: new_id for new_id, key in returned}
     return [
-        Outgoing(id=i, channel=v["channel"], kind=v["kind"], recipient=v["recipient"],
-                 payload=v["payload"], retry_key=v["retry_key"],
+        Outgoing(id=ids[v["retry_key"]], channel=v["channel"], kind=v["kind"],
+                 recipient=v["recipient"], payload=v["payload"], retry_key=v["retry_key"],
                  reply_token=v.get("reply_token"), resident_id=v.get("resident_id"),
                  created_at=now, lease_until=v["next_attempt_at"])
-        for i, v in zip(ids, values, strict=True)
+        for v in values
     ]  # fmt: skip
 
 
