@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import deferred
@@ -45,6 +47,22 @@ def load_conversation(
     return conv, expire_if_due(conv, now)
 
 
+@cache
+def _lock_query(dialect: str):
+    """Built once (see models.residents._lock_query)."""
+    column = Conversation.resident_id
+    if dialect == "postgresql":
+        match = column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+    else:
+        match = column.in_(bindparam("ids", expanding=True))
+    return (
+        select(Conversation)
+        .where(match, Conversation.channel == bindparam("channel"))
+        .order_by(Conversation.resident_id)
+        .with_for_update()
+    )
+
+
 def lock_conversations(
     session: Session, resident_ids: list[int], channel: str
 ) -> dict[int, Conversation]:
@@ -53,14 +71,10 @@ def lock_conversations(
     The residents' rows must be locked by the caller (``lock_residents``), so
     nobody creates the same conversation meanwhile.
     """
+    query = _lock_query(session.get_bind().dialect.name)
     found = {
         conv.resident_id: conv
-        for conv in session.scalars(
-            select(Conversation)
-            .where(Conversation.resident_id.in_(resident_ids), Conversation.channel == channel)
-            .order_by(Conversation.resident_id)
-            .with_for_update()
-        )
+        for conv in session.scalars(query, {"ids": list(resident_ids), "channel": channel})
     }
     for resident_id in dict.fromkeys(resident_ids):
         if resident_id not in found:

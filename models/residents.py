@@ -7,8 +7,9 @@ the identifiers themselves are stored encrypted.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Boolean, Integer, String, insert, select
+from sqlalchemy import Boolean, Integer, String, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column
@@ -77,6 +78,26 @@ def get_or_create_resident(
         return found
 
 
+@cache
+def _lock_query(kind: str, dialect: str):
+    """Built once: on PostgreSQL ``key = ANY(:keys)`` (one statement text for any
+    number of keys, prepared once); elsewhere an expanding IN."""
+    column = getattr(Resident, KEY_COLUMNS[kind])
+    if dialect == "postgresql":
+        match = column == any_(bindparam("keys", type_=postgresql.ARRAY(String)))
+    else:
+        match = column.in_(bindparam("keys", expanding=True))
+    # The encrypted identifiers are decrypted only if a handler reads them.
+    return (
+        select(Resident)
+        .options(defer(Resident.line_user_id), defer(Resident.phone),
+                 defer(Resident.display_name))
+        .where(match)
+        .order_by(column)
+        .with_for_update()
+    )  # fmt: skip
+
+
 def lock_residents(session: Session, kind: str, values: list[str]) -> dict[str, Resident]:
     """Find or create the residents with these identifiers, each row locked until commit.
 
@@ -86,21 +107,13 @@ def lock_residents(session: Session, kind: str, values: list[str]) -> dict[str, 
     other instead of deadlocking.
     """
     key_name = KEY_COLUMNS[kind]
-    column = getattr(Resident, key_name)
     hashes = {value: crypto.lookup_hashes(value) for value in dict.fromkeys(values)}
     by_hash: dict[str, Resident] = {}
 
+    query = _lock_query(kind, session.get_bind().dialect.name)
+
     def lock(keys: list[str]) -> None:
-        # The encrypted identifiers are decrypted only if a handler reads them.
-        query = (
-            select(Resident)
-            .options(defer(Resident.line_user_id), defer(Resident.phone),
-                     defer(Resident.display_name))
-            .where(column.in_(keys))
-            .order_by(column)
-            .with_for_update()
-        )  # fmt: skip
-        by_hash.update({getattr(r, key_name): r for r in session.scalars(query)})
+        by_hash.update({getattr(r, key_name): r for r in session.scalars(query, {"keys": keys})})
 
     lock([h for keys in hashes.values() for h in keys])
     missing = sorted(
