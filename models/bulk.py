@@ -100,8 +100,13 @@ def driver_cursor(session: Session | Connection):
     return _connection(session).connection.driver_connection.cursor()
 
 
+def _dialect(session: Session | Connection) -> Dialect:
+    # The bind's dialect: no connection is taken from the pool to learn it.
+    return session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+
+
 def is_postgres(session: Session | Connection) -> bool:
-    return _connection(session).dialect.name == "postgresql"
+    return _dialect(session).name == "postgresql"
 
 
 def insert_rows(
@@ -150,9 +155,8 @@ def insert_sql(
     unique: str | None = None,
 ) -> Statement:
     """PostgreSQL: the fixed INSERT of ``rows`` and its one parameter (see ``insert_rows``)."""
-    conn = _connection(session)
     columns = tuple(rows[0])
-    pairs = tuple(zip(columns, _processors(table, columns, conn.dialect), strict=True))
+    pairs = tuple(zip(columns, _processors(table, columns, _dialect(session)), strict=True))
     document = json_rows([{n: _value(row[n], p) for n, p in pairs} for row in rows])
     return _pg_insert(table, columns, returning, unique), (document,)
 
