@@ -153,7 +153,10 @@ def enqueue_claimed(
     ]
     if is_postgres(session):
         table = OutboxMessage.__table__
-        final = insert_sql(session, table, values, ("id", "retry_key")) if values else None
+        if not values:  # nothing to send: the other writes alone
+            together(session, together_with, None)
+            return []
+        final = insert_sql(session, table, values, ("id", "retry_key"))
         ids = {key: new_id for new_id, key in together(session, together_with, final)}
     else:
         if together_with:

@@ -106,6 +106,24 @@ def test_a_batch_answers_each_resident_once_and_marks_every_event_done(live):
     assert process_batch(ids) == []  # processed once
 
 
+def test_a_batch_with_nothing_to_send_still_keeps_its_writes(live, monkeypatch):
+    import bot.processing as processing
+
+    users = ["U" + uuid.uuid4().hex for _ in range(3)]
+    with db.unit_of_work() as s:
+        ids = record_events(s, [record_row(event("unfollow", u)) for u in users])
+        s.commit()
+    one_by_one = []
+    monkeypatch.setattr(processing, "process_event", lambda i: one_by_one.append(i))
+    assert process_batch(ids) == []  # nobody to answer: they blocked the account
+    assert one_by_one == []  # the batch itself succeeded
+    with db.reader() as s:
+        done = s.scalars(select(InboundEvent.status).where(InboundEvent.id.in_(ids))).all()
+        assert set(done) == {"done"}
+        seen = s.scalars(select(Resident.last_seen_at)).all()
+        assert len(seen) == 3 and all(at is not None for at in seen)
+
+
 def test_a_failing_batch_keeps_nothing_and_its_events_stay_received(live, monkeypatch):
     import bot.processing as processing
 
