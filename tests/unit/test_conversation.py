@@ -105,7 +105,7 @@ def _start(session, flow):
     engine.start(turn, flow.name)
     from models.conversations import touch
 
-    touch(conv, T0, 30)
+    touch(session, conv, T0, 30)
     session.flush()
     return conv
 
