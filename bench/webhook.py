@@ -337,7 +337,7 @@ class Bench:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000, help="events per server and load")
+    parser.add_argument("--events", type=int, default=3000, help="events per server and load")
     parser.add_argument("--repeat", type=int, default=2, help="repetitions of every server and load")
     parser.add_argument("--concurrency", default="16,64")
     parser.add_argument("--servers", default="a,b,c", help="any of a, b, c")

@@ -73,7 +73,8 @@ def standin(tmp_path_factory):
     app = Flask(__name__)
     app.register_blueprint(line_api_bp, url_prefix=PREFIX)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)  # fmt: skip
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}{PREFIX}"
