@@ -38,7 +38,7 @@ from models.outbox import Outgoing, renew_lease
 log = logging.getLogger(__name__)
 
 BATCH = 64  # events per transaction at most
-ROOM_WAIT = 0.25  # seconds a webhook request waits at most for the queue to shrink
+ROOM_WAIT = 0.1  # seconds a webhook request waits at most for the queue to shrink
 
 
 class EventPipeline:
