@@ -28,7 +28,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, any_, bindparam, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -89,6 +89,15 @@ def int_array(values: Sequence[int]) -> str:
 def json_rows(rows: Sequence[dict[str, Any]] | Sequence[Sequence[Any]]) -> str:
     """Rows as one JSON document, for ``json_to_recordset`` (datetimes in ISO 8601)."""
     return json.dumps(rows, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def matches_any(column: Any, name: str, dialect: str, element_type: Any) -> Any:
+    """``column`` among the values of the parameter ``name``: on PostgreSQL
+    ``column = ANY(:name)`` (one statement text for any number of values, so it is
+    prepared once), elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(element_type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def _connection(session: Session | Connection) -> Connection:

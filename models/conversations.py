@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, any_, bindparam, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import deferred
 from models.base import Base, EncryptedJSON, UTCDateTime, utcnow
+from models.bulk import matches_any
 
 
 class Conversation(Base):
@@ -50,11 +50,7 @@ def load_conversation(
 @cache
 def _lock_query(dialect: str):
     """Built once (see models.residents._lock_query)."""
-    column = Conversation.resident_id
-    if dialect == "postgresql":
-        match = column == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
-    else:
-        match = column.in_(bindparam("ids", expanding=True))
+    match = matches_any(Conversation.resident_id, "ids", dialect, Integer)
     return (
         select(Conversation)
         .where(match, Conversation.channel == bindparam("channel"))

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Boolean, Integer, String, any_, bindparam, insert, select
+from sqlalchemy import Boolean, Integer, String, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
 from models import crypto
 from models.base import Base, EncryptedText, UTCDateTime, utcnow
+from models.bulk import matches_any
 
 
 class Resident(Base):
@@ -83,10 +84,7 @@ def _lock_query(kind: str, dialect: str):
     """Built once: on PostgreSQL ``key = ANY(:keys)`` (one statement text for any
     number of keys, prepared once); elsewhere an expanding IN."""
     column = getattr(Resident, KEY_COLUMNS[kind])
-    if dialect == "postgresql":
-        match = column == any_(bindparam("keys", type_=postgresql.ARRAY(String)))
-    else:
-        match = column.in_(bindparam("keys", expanding=True))
+    match = matches_any(column, "keys", dialect, String)
     # The encrypted identifiers are decrypted only if a handler reads them.
     return (
         select(Resident)
