@@ -23,7 +23,8 @@ Only for plain columns of one table; the caller's transaction is used.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Table, any_, bindparam, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 _PG = postgresql.dialect()
@@ -104,9 +106,22 @@ def _connection(session: Session | Connection) -> Connection:
     return session if isinstance(session, Connection) else session.connection()
 
 
-def driver_cursor(session: Session | Connection):
-    """A cursor of the driver's own connection, in the caller's transaction."""
-    return _connection(session).connection.driver_connection.cursor()
+@contextmanager
+def driver_cursor(session: Session | Connection) -> Iterator[Any]:
+    """A cursor of the driver's own connection, in the caller's transaction.
+
+    A driver error leaves as SQLAlchemy's exception for it (a lock or statement
+    timeout is an ``OperationalError``, as through the ORM), so callers and the
+    request guard (bot/db_guard.py: 503) treat it the same way.
+    """
+    conn = _connection(session)
+    driver = conn.connection.driver_connection
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cur:
+            yield cur
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
 
 
 def _dialect(session: Session | Connection) -> Dialect:
