@@ -66,7 +66,7 @@ def web_command(app_spec: str | None = None) -> str:
     return line
 
 
-TUNABLES = ("WEB_CONCURRENCY", "WEB_THREADS", "EVENT_WORKERS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW",
+TUNABLES = ("WEB_CONCURRENCY", "WEB_THREADS", "EVENT_WORKERS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "BATCH_LINGER_MS",
             )  # fmt: skip
 
 

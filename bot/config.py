@@ -51,6 +51,7 @@ class Settings:
     staff_api_tokens: str = ""
     # Threads per process that make the LINE calls of answers (bot/pipeline.py).
     event_workers: int = 8
+    batch_linger_ms: int = 20  # under load, a batch waits this long to fill (issue 16)
     # Database connections per process (docs/performance.md).
     db_pool_size: int = 10
     db_max_overflow: int = 5
@@ -80,6 +81,7 @@ class Settings:
             "SCHEDULER": self.scheduler,
             "STAFF_API_TOKENS": self.staff_api_tokens,
             "EVENT_WORKERS": self.event_workers,
+            "BATCH_LINGER_MS": self.batch_linger_ms,
             "DB_LOCK_TIMEOUT_MS": self.db_lock_timeout_ms,
             "DB_STATEMENT_TIMEOUT_MS": self.db_statement_timeout_ms,
             "TRUSTED_PROXIES": self.trusted_proxies,
@@ -145,6 +147,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scheduler=env.get("SCHEDULER", "off").strip() or "off",
         staff_api_tokens=env.get("STAFF_API_TOKENS", "").strip(),
         event_workers=_whole(env, "EVENT_WORKERS", 8, most=64, what="a whole number from 0 to 64"),
+        batch_linger_ms=_whole(
+            env, "BATCH_LINGER_MS", 20, most=1000, what="a whole number of milliseconds, 0 to 1000"
+        ),
         db_pool_size=_whole(env, "DB_POOL_SIZE", 10, most=200, what="a whole number from 0 to 200"),
         db_max_overflow=_whole(
             env, "DB_MAX_OVERFLOW", 5, most=200, what="a whole number from 0 to 200"

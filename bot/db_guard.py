@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_LOCK_TIMEOUT_MS = 10_000
 RETRY_AFTER_SECONDS = 1
+BUSY_MESSAGE = "the service is busy; try again shortly"
+BUSY_BODY = b'{"error":"the service is busy; try again shortly"}\n'
 
 
 def install(app: Flask) -> None:
@@ -75,7 +77,7 @@ def _busy(exc: DBAPIError | PoolTimeout):
         request.path,
         type(orig if orig is not None else exc).__name__,
     )
-    resp = jsonify({"error": "the service is busy; try again shortly"})
+    resp = jsonify({"error": BUSY_MESSAGE})
     resp.status_code = 503
     resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return resp

@@ -29,6 +29,7 @@ import logging
 import os
 import queue
 import threading
+import time
 
 from bot.processing import process_batch, process_event
 from models.base import utcnow
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 64  # events per transaction at most
 ROOM_WAIT = 0.1  # seconds a webhook request waits at most for the queue to shrink
+LINGER = 0.02  # seconds a batch or a settlement waits to fill, under load only
+SETTLE_MAX = 256  # outcomes per settling transaction at most
 
 
 class EventPipeline:
@@ -48,7 +51,9 @@ class EventPipeline:
     (gunicorn --preload) starts its own.
     """
 
-    def __init__(self, delivery, send_threads: int = 8, batch: int = BATCH) -> None:
+    def __init__(
+        self, delivery, send_threads: int = 8, batch: int = BATCH, linger: float = LINGER
+    ) -> None:
         self.delivery = delivery
         self.batch = batch
         self.send_threads = send_threads
@@ -62,6 +67,9 @@ class EventPipeline:
         self._outgoing: queue.SimpleQueue = queue.SimpleQueue()  # answers to send
         self._sender_threads: list[threading.Thread] = []
         self._closing = False
+        self.linger = linger
+        self._last_batch = 0  # events in the last batch taken
+        self._last_settled = 0  # outcomes in the last settlement
 
     # -- threads -----------------------------------------------------------------
     def _start(self) -> None:
@@ -118,7 +126,14 @@ class EventPipeline:
                     self._work.wait()
                 if not self._ids:
                     return  # shut down
+                if self.linger > 0 and (self._last_batch > 1 or len(self._ids) > 1):
+                    # Under load, a moment for a fuller batch: one transaction and
+                    # its statements for more events. A lone event goes at once.
+                    self._work.wait_for(
+                        lambda: len(self._ids) >= self.batch or self._closing, self.linger
+                    )
                 take = min(self.batch, len(self._ids))
+                self._last_batch = take
                 ids = [heapq.heappop(self._ids) for _ in range(take)]
                 self._room.notify_all()
             try:
@@ -173,25 +188,40 @@ class EventPipeline:
     def _settler(self) -> None:
         stop = False
         while not stop:
-            results: list = []
-            item = self._settle.get()
-            while True:
-                if item is None:
-                    stop = True  # shut down, after settling what came before
-                else:
-                    results.append(item)
-                try:
-                    item = self._settle.get_nowait()
-                except queue.Empty:
-                    break
+            results, stop = self._outcomes()
             if not results:
                 continue
+            self._last_settled = len(results)
             try:
                 self.delivery.settle(results)
             except Exception as exc:  # noqa: BLE001 - leased rows are retried by the clock
                 log.error("settling %d answers: %s", len(results), type(exc).__name__)
             finally:
                 self._finished(len(results))
+
+    def _outcomes(self) -> tuple[list, bool]:
+        """The next outcomes to settle in one transaction, and whether to stop after.
+
+        Waits for the first; takes whatever else is there. Under load (the last
+        settlement held more than one), it also waits up to ``linger`` for more:
+        the answers are already sent, so this costs the resident nothing and saves
+        a transaction per few answers.
+        """
+        results: list = []
+        item = self._settle.get()
+        deadline = None
+        while item is not None:  # None: shut down, after settling what came before
+            results.append(item)
+            if len(results) >= SETTLE_MAX:
+                return results, False
+            if deadline is None and self.linger > 0 and self._last_settled > 1:
+                deadline = time.monotonic() + self.linger
+            left = deadline - time.monotonic() if deadline is not None else 0.0
+            try:
+                item = self._settle.get(timeout=left) if left > 0 else self._settle.get_nowait()
+            except queue.Empty:
+                return results, False
+        return results, True
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until everything submitted is processed, sent and settled."""

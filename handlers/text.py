@@ -19,6 +19,8 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -128,11 +130,60 @@ def _source(name: str, voice: bool, locale: str) -> tuple[str, str]:
     return locale, candidates[-1]  # let Jinja2 raise TemplateNotFound with the name
 
 
+_RENDERED_MAX = 4096  # texts kept per locale (see ``render``)
+
+
 def render(name: str, /, *, voice: bool = False, locale: str | None = None, **context: Any) -> str:
     """Render a message template to plain text (trailing space trimmed), in
-    ``locale`` or the current one."""
-    where, file = _source(name, voice, locale or current_locale())
-    return env(where).get_template(file).render(**context).strip()
+    ``locale`` or the current one.
+
+    A text is a pure function of the template, the locale and the context (the
+    environment's globals are fixed when it is built), so texts rendered from a
+    hashable context are kept: most answers (FAQ topics, menus) are the same few
+    texts, rendered again for every resident otherwise (issue 16). Kept on the
+    locale's environment, so they go with it.
+    """
+    locale = locale or current_locale()
+    key = _key(name, voice, context)
+    kept = _rendered(locale) if key is not None else None
+    text = kept.get(key) if kept is not None else None
+    if text is None:
+        where, file = _source(name, voice, locale)
+        text = env(where).get_template(file).render(**context).strip()
+        if kept is not None:
+            if len(kept) >= _RENDERED_MAX:
+                kept.clear()
+            kept[key] = text
+    return text
+
+
+_PLAIN = (str, int, float, bool, type(None), date, datetime, Decimal)
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
+
+
+def _key(name: str, voice: bool, context: dict[str, Any]) -> tuple | None:
+    """The key of a text, when its context holds only plain immutable values
+    (an ORM object or a list could change between two renders: not kept)."""
+    if not all(_plain(v) for v in context.values()):
+        return None
+    return (name, voice, *((k, v.__class__, v) for k, v in context.items()))
+
+
+_kept: dict[str, tuple[Environment, dict]] = {}
+
+
+def _rendered(locale: str) -> dict:
+    """The texts kept for ``locale``; they go when its environment is rebuilt."""
+    environment = env(locale)
+    entry = _kept.get(locale)
+    if entry is None or entry[0] is not environment:
+        entry = _kept[locale] = (environment, {})
+    return entry[1]
 
 
 def exists(name: str) -> bool:
