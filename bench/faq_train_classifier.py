@@ -92,6 +92,14 @@ def main(argv=None) -> int:
         print(f"fit: mix {st.mix_classifier} T {st.temperature} answer_at "
               f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}: LOSO top-1 "
               f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}")
+        # the same fitted mix, on the round-4 harvest sources and on the others apart
+        for name, keep in (("harvest4", lambda g: g.startswith("harvest4")),
+                           ("earlier sources", lambda g: not g.startswith("harvest4"))):
+            part = [p for g, ps in held_out.items() if keep(g) for p in ps]
+            if part:
+                mp = score(engine, feat, part, st)
+                print(f"  LOSO {name}: n {mp['n_in']} / {mp['n_oos']}: top-1 {mp['top1']:.1%} "
+                      f"top-3 {mp['top3']:.1%} OOS rejected {mp['oos_rejected']:.1%}")
         if args.write:
             raw = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8"))
             raw.update(mix_classifier=st.mix_classifier, temperature=st.temperature,
