@@ -179,7 +179,8 @@ def protocol(args) -> int:
                                           "read after round 1: a dev set for round 2)"),
                         ("faq_untouched2", "second untouched set (round 2; its misses were "
                                            "read after round 2: a dev set for round 3)"),
-                        ("faq_untouched3", "UNTOUCHED set 3 (never tuned on, never read)")):
+                        ("faq_untouched3", "UNTOUCHED set 3 (never tuned on, never read)"),
+                        ("faq_untouched4", "UNTOUCHED set 4 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
