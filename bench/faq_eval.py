@@ -180,7 +180,8 @@ def protocol(args) -> int:
                         ("faq_untouched2", "second untouched set (round 2; its misses were "
                                            "read after round 2: a dev set for round 3)"),
                         ("faq_untouched3", "third untouched set (round 3; its misses were "
-                                           "read for round 4: a dev set since)")):
+                                           "read for round 4: a dev set since)"),
+                        ("faq_untouched4", "UNTOUCHED set 4 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings

@@ -27,6 +27,9 @@ UNTOUCHED2_SHA256 = "0cfa4abc87e9af00ee8ac7b11e94966f5b92eb1d2e755d4e0decf9abb47
 # Round 3: likewise, frozen before set 2's misses were read.
 UNTOUCHED3 = ROOT / "tests" / "data" / "faq_untouched3" / "questions.jsonl"
 UNTOUCHED3_SHA256 = "a83111276424f2f76fce25e31d7e448d991a03968562a2caff9e46c36468b728"
+# Round 4: written by someone who never saw engine output, frozen before any measurement.
+UNTOUCHED4 = ROOT / "tests" / "data" / "faq_untouched4" / "questions.jsonl"
+UNTOUCHED4_SHA256 = "576bef4214cdc29c4c3643f5c7f11ab196fea79c51c26540b12f53c922bffaf3"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,8 @@ def test_the_untouched_set_is_frozen_and_big_enough():
 
 
 @pytest.mark.parametrize(("path", "digest"), [(UNTOUCHED2, UNTOUCHED2_SHA256),
-                                              (UNTOUCHED3, UNTOUCHED3_SHA256)])
+                                              (UNTOUCHED3, UNTOUCHED3_SHA256),
+                                              (UNTOUCHED4, UNTOUCHED4_SHA256)])
 def test_the_later_untouched_sets_are_frozen_and_big_enough(path, digest):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     rows = _rows(path)
@@ -59,6 +63,7 @@ def test_the_later_untouched_sets_are_frozen_and_big_enough(path, digest):
     assert sum(r["topic"] == kb.OUT_OF_SCOPE for r in rows) >= 25
     assert sum(r["lang"] == "en" for r in rows) >= 15
     assert all(r["url"] and r["source"] for r in rows)
+    assert {r["topic"] for r in rows} <= set(kb.load().ids()) | {kb.OUT_OF_SCOPE}
 
 
 def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
@@ -66,8 +71,8 @@ def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
     data = "".join(p.read_text(encoding="utf-8")
                    for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
                              *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
-    copied = [r["q"] for r in _rows(UNTOUCHED) + _rows(UNTOUCHED2) + _rows(UNTOUCHED3)
-              if r["q"].rstrip("。?？") in data]
+    rows = _rows(UNTOUCHED) + _rows(UNTOUCHED2) + _rows(UNTOUCHED3) + _rows(UNTOUCHED4)
+    copied = [r["q"] for r in rows if r["q"].rstrip("。?？") in data]
     assert copied == []
 
 
