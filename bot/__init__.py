@@ -191,26 +191,16 @@ def warm_up() -> None:
 
 
 def release_mapped_dictionary() -> None:
-    """Drop this process's page mappings of the tokenizer dictionary (Linux).
+    """Drop the master's page mappings of the tokenizer dictionary (Linux).
 
-    Building the FAQ index reads much of SudachiPy's memory-mapped dictionary
-    (~200 MB file). The master never tokenizes again, so it gives those pages
-    back: they stay in the page cache, shared by the workers, which map only
-    the pages their questions use. MADV_DONTNEED on a read-only file mapping
-    is safe: a later read faults the page in again.
+    Building the FAQ index reads much of SudachiPy's memory-mapped dictionary.
+    The master never tokenizes again, so it gives those pages back: they stay
+    in the page cache, shared by the workers, which map only the pages their
+    questions use (``handlers/faq/mapped_dictionary.py``).
     """
-    import ctypes
+    from handlers.faq.mapped_dictionary import release_mapped
 
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        with open("/proc/self/maps", encoding="ascii") as fh:
-            ranges = [line.split()[0] for line in fh if line.rstrip().endswith(".dic")]
-    except OSError:  # pragma: no cover - not Linux
-        return
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    for span in ranges:
-        start, end = (int(x, 16) for x in span.split("-"))
-        libc.madvise(start, end - start, 4)  # MADV_DONTNEED
+    release_mapped(".dic")
 
 
 def settings_instance_dir():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy import DateTime, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from models import crypto
+from models import crypto, json_text
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,7 +75,7 @@ class EncryptedJSON(TypeDecorator):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return crypto.encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return crypto.encrypt(json_text.dumps(value))
 
     def process_result_value(self, value: str | None, dialect: Any) -> Any:
-        return None if value is None else json.loads(crypto.decrypt(value))
+        return None if value is None else json_text.loads(crypto.decrypt(value))

@@ -11,7 +11,7 @@ changes:
     UPDATE outbox SET status = %s … WHERE id = ANY(%s::integer[])
 
 so psycopg converts it once and the server prepares it once per connection;
-the rows travel as ONE JSON document (json.dumps is C; adapting lists of
+the rows travel as ONE JSON document (orjson, models/json_text.py; adapting lists of
 values element by element in the driver is not).
 Values still go through each column's type (encryption of personal fields,
 UTC datetimes), exactly as with the ORM. On SQLite (the embedded default)
@@ -22,7 +22,6 @@ Only for plain columns of one table; the caller's transaction is used.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +33,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from models import json_text
 
 _PG = postgresql.dialect()
 
@@ -90,7 +91,7 @@ def int_array(values: Sequence[int]) -> str:
 
 def json_rows(rows: Sequence[dict[str, Any]] | Sequence[Sequence[Any]]) -> str:
     """Rows as one JSON document, for ``json_to_recordset`` (datetimes in ISO 8601)."""
-    return json.dumps(rows, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    return json_text.dumps(rows, default=_json_default)
 
 
 def matches_any(column: Any, name: str, dialect: str, element_type: Any) -> Any:

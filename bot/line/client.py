@@ -31,6 +31,8 @@ from linebot.v3.messaging import (
 )
 from urllib3.util.wait import wait_for_read
 
+from models import json_text
+
 LINE_DEFAULT_HOST = "https://api.line.me"
 MULTICAST_MAX = 500  # recipients per multicast request (MulticastRequest.to maxItems)
 TIMEOUT = 10  # seconds, to connect and for each read
@@ -114,7 +116,7 @@ class LineClient:
         return conn
 
     def _post(self, path: str, document: dict, headers: dict[str, str]) -> SendResult:
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        body = json_text.dumps_bytes(document)
         conn = self._connection()
         try:
             conn.request("POST", self._prefix + path, body=body, headers=headers)

@@ -36,6 +36,9 @@ class Token:
 def _tokenizer():
     from sudachipy import Dictionary, SplitMode
 
+    from handlers.faq.mapped_dictionary import cache_in_small_pages, system_dictionary
+
+    cache_in_small_pages(system_dictionary())  # each question maps KBs, not MBs
     return Dictionary(dict="core").tokenizer(SplitMode.C), SplitMode.C, SplitMode.A
 
 
