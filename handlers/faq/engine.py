@@ -35,7 +35,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 
+import numpy as np
 import yaml
 
 from handlers.faq import classifier as clf
@@ -182,17 +184,15 @@ class FaqEngine:
             raw_docs.append(features(views(example)))
         self._idf = self._fit_idf(raw_docs)
         docs = [self._vector(d) for d in raw_docs]
-        self._docs = docs
+        # Kept only to leave one example out (evaluation): keys and weights, not dicts.
+        self._docs = [(tuple(d), np.fromiter(d.values(), float, len(d))) for d in docs]
         # Staff assignments: a question close to one of them gets its topic
         # (the classifier has not seen them; `staff_match_at` in calibration.yaml).
         staff = {(kb_q, t) for kb_q, t in self.staff_examples}
         self._staff_docs = [
             (topic, self._vector(features(views(q)))) for q, topic in sorted(staff)
         ]
-        self._index: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, vec in enumerate(docs):
-            for key, val in vec.items():
-                self._index[key].append((i, val))
+        self._index = self._build_index(docs)
         self._centroids = self._build_centroids(docs)
         self._keywords = self._build_keywords(knowledge)
         self._descriptions = {
@@ -213,18 +213,49 @@ class FaqEngine:
         for doc in raw_docs:
             for block, feats in doc.items():
                 for key in feats:
-                    df[f"{block}:{key}"] += 1
+                    df[intern(f"{block}:{key}")] += 1
         n = len(raw_docs)
         floor = self.settings.idf_floor
         return {key: math.log((n + 1) / (count + 1)) + floor for key, count in df.items()}
+
+    def _build_index(self, docs: list[dict[str, float]]) -> dict[str, int]:
+        """Feature → its number; its examples and weights are one slice of two flat
+        arrays (``postings``). Most features occur in one or two examples: a list of
+        (int, float) tuples cost about 100 bytes an entry, arrays per feature about
+        200 bytes a feature; here 12 bytes an entry and one int a feature.
+        """
+        ids: dict[str, list[int]] = {}
+        vals: dict[str, list[float]] = {}
+        for i, vec in enumerate(docs):
+            for key, val in vec.items():
+                ids.setdefault(key, []).append(i)
+                vals.setdefault(key, []).append(val)
+        index: dict[str, int] = {}
+        at = [0]
+        for number, key in enumerate(ids):
+            index[key] = number
+            at.append(at[-1] + len(ids[key]))
+        self._post_at = at
+        self._post_ids = np.fromiter((i for key in ids for i in ids[key]), np.int32, at[-1])
+        self._post_vals = np.fromiter((x for key in vals for x in vals[key]), np.float64, at[-1])
+        return index
+
+    def postings(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The examples holding feature ``key`` and its weight in each (empty if none)."""
+        number = self._index.get(key)
+        if number is None:
+            return self._post_ids[:0], self._post_vals[:0]
+        a, b = self._post_at[number], self._post_at[number + 1]
+        return self._post_ids[a:b], self._post_vals[a:b]
 
     def _vector(self, raw: dict[str, dict[str, float]]) -> dict[str, float]:
         vec: dict[str, float] = {}
         default_idf = math.log(len(self._labels) + 1) + self.settings.idf_floor
         for block, feats in raw.items():
             weight = self.settings.weights[block]
+            # Interned: the examples, the index and the centroids share one string a feature.
             part = {
-                f"{block}:{k}": (1.0 + math.log(tf)) * self._idf.get(f"{block}:{k}", default_idf)
+                intern(f"{block}:{k}"): (1.0 + math.log(tf)) * self._idf.get(f"{block}:{k}", default_idf)
                 for k, tf in feats.items()
             }
             norm = math.sqrt(sum(x * x for x in part.values()))
@@ -325,11 +356,14 @@ class FaqEngine:
         raw = features(v)
         q = self._vector(raw)
         qw = self._word_vector(raw["w"]) if self._descriptions else {}
-        sims = [0.0] * len(self._labels)
-        index = self._index
+        acc = np.zeros(len(self._labels))
+        index, at, ids, vals = self._index, self._post_at, self._post_ids, self._post_vals
         for key, qx in q.items():
-            for doc, dx in index.get(key, ()):
-                sims[doc] += qx * dx
+            number = index.get(key)
+            if number is not None:  # an example appears once in a posting list
+                a, b = at[number], at[number + 1]
+                acc[ids[a:b]] += qx * vals[a:b]
+        sims = acc.tolist()
         # A centroid is a scaled sum of its examples, so its cosine is the
         # scaled sum of their similarities (taken before leaving one out).
         totals: dict[str, float] = defaultdict(float)
@@ -381,7 +415,10 @@ class FaqEngine:
         total = math.sqrt(sum(self.settings.weights.values()))
         norm = self._centroid_norms[label]
         centroid = self._centroids[label]
-        doc = self._docs[exclude] if exclude is not None else {}
+        doc: dict[str, float] = {}
+        if exclude is not None:
+            keys, weights = self._docs[exclude]
+            doc = dict(zip(keys, weights.tolist(), strict=True))
         # centroid = sum * total / norm; sum' = sum - doc
         dot_doc = sum(x * centroid.get(k, 0.0) for k, x in doc.items()) * norm / total
         sq = sum(x * x for x in doc.values())

@@ -258,8 +258,8 @@ def test_centroid_scores_equal_the_cosine_with_the_centroid(engine):
         centroid = engine._centroids[topic]
         cosine = sum(x * centroid.get(k, 0.0) for k, x in q.items())
         summed = sum(
-            x * dx for k, x in q.items() for doc, dx in engine._index.get(k, ())
-            if engine._labels[doc] == topic
+            x * dx for k, x in q.items()
+            for doc, dx in zip(*engine.postings(k), strict=True) if engine._labels[doc] == topic
         )
         assert summed * engine._centroid_scale[topic] == pytest.approx(cosine)
 
