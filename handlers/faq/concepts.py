@@ -51,15 +51,31 @@ class Concepts:
 
     def find_english(self, text: str) -> list[str]:
         """Concept ids an English text holds, in order of first appearance."""
+        return [cid for _, cid in self.find_english_at(text)]
+
+    def find_english_at(self, text: str) -> list[tuple[int, str]]:
+        """(position, concept id) of each concept an English text holds, in order.
+
+        The longest wording wins: a match lying inside a longer match of
+        another concept does not count ("individual number notice" is the
+        notification card, not the postcard's "notice"; "expired insurance
+        card" is the old paper card, not an expired My Number Card).
+        """
         low = text.lower()
+        spans: list[tuple[int, int, str]] = []
+        for cid, pattern in self._en:
+            spans += [(m.start(), m.end(), cid) for m in pattern.finditer(low)]
         hits: list[tuple[int, str]] = []
         seen: set[str] = set()
-        for cid, pattern in self._en:
-            m = pattern.search(low)
-            if m and cid not in seen:
+        for start, end, cid in sorted(spans):
+            if cid in seen:
+                continue
+            inside = any(s <= start and end <= e and (e - s) > (end - start) and c != cid
+                         for s, e, c in spans)
+            if not inside:
                 seen.add(cid)
-                hits.append((m.start(), cid))
-        return [cid for _, cid in sorted(hits)]
+                hits.append((start, cid))
+        return sorted(hits)
 
     def referral(self, found: set[str]) -> str | None:
         for c in self.items:
