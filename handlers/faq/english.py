@@ -12,6 +12,7 @@ import re
 
 _LETTER = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[A-Za-z]+")
+_COMPARE = re.compile(r"\b(?:difference|differ|differs|versus|vs)\b|same as|same thing as")
 _CLAUSE = re.compile(r"[.?!;,](?=\s|$)")
 
 
@@ -61,6 +62,12 @@ def to_japanese(text: str, concepts) -> str:
     if specific:
         words = {c: FORM_PHRASE[c] if c in QUESTION_FORM else _phrase(concepts.by_id[c])
                  for c in found if c in specific or c in QUESTION_FORM}
+        if "card" in found and _COMPARE.search(text.lower()):
+            # "the difference between the notification card and the My Number
+            # card": the card itself is one side of the comparison
+            words["card"] = _phrase(concepts.by_id["card"])
+            if "what_is" in words:
+                words["what_is"] = "違い"
     else:  # nothing specific: "what is it" / "what can I use it for" about the card
         focus = [c for c in found if c == "uses" or c in QUESTION_FORM] or found
         words = {c: _phrase(concepts.by_id[c]) for c in focus}
