@@ -30,10 +30,13 @@ class Concept:
 
 
 class Concepts:
-    def __init__(self, concepts: list[Concept]) -> None:
+    def __init__(self, concepts: list[Concept], english: dict | None = None) -> None:
         from handlers.faq.engine import views  # built lazily: views needs the tokenizer
 
         self.items = concepts
+        # how an English question is written in Japanese beyond the concepts'
+        # phrases (the ``english`` section of concepts.yaml)
+        self.english = dict(english or {})
         self._ja: list[tuple[str, str, str]] = []  # (concept, folded surface, reading)
         for c in concepts:
             for term in c.ja:
@@ -104,4 +107,5 @@ def concepts_path() -> Path:
 @lru_cache(maxsize=1)
 def load() -> Concepts:
     with open(concepts_path(), encoding="utf-8") as fh:
-        return Concepts(parse(yaml.safe_load(fh)))
+        raw = yaml.safe_load(fh)
+    return Concepts(parse(raw), raw.get("english"))

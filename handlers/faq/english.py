@@ -32,9 +32,10 @@ GENERIC = ("card", "apply", "uses")
 # The form of a question, not its matter: "what is" alone ("What's the
 # weather like tomorrow?") is no question about the card.
 QUESTION_FORM = ("what_is",)
-# Their phrase beside a specific concept ("What is the eligibility
-# certificate?" → 「資格確認書 とは」, not "what is the My Number Card").
-FORM_PHRASE = {"what_is": "とは"}
+# Beside a specific concept a question form is written with its short
+# phrase ("What is the eligibility certificate?" asks what the certificate
+# is, not what the My Number Card is): ``english.form_phrase`` of
+# concepts.yaml; a comparison naming the card, ``english.compare_phrase``.
 # (weaker, stronger): "how long is it valid" asks about validity, not waiting;
 # "can my wife pick it up" asks about a proxy, not pick-up in general;
 # "the password of the e-certificate" asks about the PIN; face recognition
@@ -59,28 +60,31 @@ def to_japanese(text: str, concepts) -> str:
         if stronger in found and weaker in found:
             found.remove(weaker)
     specific = [c for c in found if c not in GENERIC and c not in QUESTION_FORM]
+    en = concepts.english
     if specific:
-        words = {c: FORM_PHRASE[c] if c in QUESTION_FORM else _phrase(concepts.by_id[c])
+        forms = en.get("form_phrase") or {}
+        words = {c: forms.get(c, "") if c in QUESTION_FORM else _phrase(concepts.by_id[c])
                  for c in found if c in specific or c in QUESTION_FORM}
         if "card" in found and _COMPARE.search(text.lower()):
             # "the difference between the notification card and the My Number
             # card": the card itself is one side of the comparison
             words["card"] = _phrase(concepts.by_id["card"])
             if "what_is" in words:
-                words["what_is"] = "違い"
+                words["what_is"] = en.get("compare_phrase", words["what_is"])
     else:  # nothing specific: "what is it" / "what can I use it for" about the card
         focus = [c for c in found if c == "uses" or c in QUESTION_FORM] or found
         words = {c: _phrase(concepts.by_id[c]) for c in focus}
     # one Japanese clause per English sentence or clause, so that the
     # re-ranker's focus (the last clause) is what the question asks:
     # "My card is being renewed, can I get an eligibility certificate?"
-    # → 「カードの更新。資格確認書」
+    # → (renewal) <clause break> (eligibility certificate)
     cuts = [m.start() for m in _CLAUSE.finditer(text)]
     parts: dict[int, list[str]] = {}
     for pos, c in at:
         if words.get(c):
             parts.setdefault(sum(cut < pos for cut in cuts), []).append(words[c])
-    return "。".join(" ".join(ws) for _, ws in sorted(parts.items()))
+    joiner = en.get("clause_joiner", " ")
+    return joiner.join(" ".join(ws) for _, ws in sorted(parts.items()))
 
 
 def _phrase(concept) -> str:
