@@ -181,8 +181,8 @@ def protocol(args) -> int:
                                            "read after round 2: a dev set for round 3)"),
                         ("faq_untouched3", "third untouched set (round 3; its misses were "
                                            "read for round 4: a dev set since)"),
-                        ("faq_untouched4", "fourth untouched set (round 4; its misses were "
-                                           "read for round 5)"),
+                        ("faq_untouched4", "fourth untouched set (round 4; measured once, then "
+                                           "read for round 5: a dev set since)"),
                         ("faq_untouched5", "UNTOUCHED set 5 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])

@@ -30,10 +30,13 @@ class Concept:
 
 
 class Concepts:
-    def __init__(self, concepts: list[Concept]) -> None:
+    def __init__(self, concepts: list[Concept], english: dict | None = None) -> None:
         from handlers.faq.engine import views  # built lazily: views needs the tokenizer
 
         self.items = concepts
+        # how an English question is written in Japanese beyond the concepts'
+        # phrases (the ``english`` section of concepts.yaml)
+        self.english = dict(english or {})
         self._ja: list[tuple[str, str, str]] = []  # (concept, folded surface, reading)
         for c in concepts:
             for term in c.ja:
@@ -51,15 +54,31 @@ class Concepts:
 
     def find_english(self, text: str) -> list[str]:
         """Concept ids an English text holds, in order of first appearance."""
+        return [cid for _, cid in self.find_english_at(text)]
+
+    def find_english_at(self, text: str) -> list[tuple[int, str]]:
+        """(position, concept id) of each concept an English text holds, in order.
+
+        The longest wording wins: a match lying inside a longer match of
+        another concept does not count ("individual number notice" is the
+        notification card, not the postcard's "notice"; "expired insurance
+        card" is the old paper card, not an expired My Number Card).
+        """
         low = text.lower()
+        spans: list[tuple[int, int, str]] = []
+        for cid, pattern in self._en:
+            spans += [(m.start(), m.end(), cid) for m in pattern.finditer(low)]
         hits: list[tuple[int, str]] = []
         seen: set[str] = set()
-        for cid, pattern in self._en:
-            m = pattern.search(low)
-            if m and cid not in seen:
+        for start, end, cid in sorted(spans):
+            if cid in seen:
+                continue
+            inside = any(s <= start and end <= e and (e - s) > (end - start) and c != cid
+                         for s, e, c in spans)
+            if not inside:
                 seen.add(cid)
-                hits.append((m.start(), cid))
-        return [cid for _, cid in sorted(hits)]
+                hits.append((start, cid))
+        return sorted(hits)
 
     def referral(self, found: set[str]) -> str | None:
         for c in self.items:
@@ -88,4 +107,5 @@ def concepts_path() -> Path:
 @lru_cache(maxsize=1)
 def load() -> Concepts:
     with open(concepts_path(), encoding="utf-8") as fh:
-        return Concepts(parse(yaml.safe_load(fh)))
+        raw = yaml.safe_load(fh)
+    return Concepts(parse(raw), raw.get("english"))

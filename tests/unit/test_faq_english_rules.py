@@ -1,0 +1,44 @@
+"""English → concepts → Japanese (issue 15, round 5): rules about the wording."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.faq import concepts as concepts_mod
+from handlers.faq.english import to_japanese
+
+
+@pytest.fixture(scope="module")
+def concepts():
+    return concepts_mod.load()
+
+
+def test_the_longest_wording_wins(concepts):
+    # "individual number notice" is the notification card, not the postcard's "notice"
+    found = concepts.find_english("Is the Individual Number Notice an ID card?")
+    assert "notification_card" in found
+    assert "notice_postcard" not in found
+    # "expired insurance card" is the old paper card, not an expired My Number Card
+    found = concepts.find_english("Will a clinic still accept my expired insurance card?")
+    assert "qualification_cert" in found
+    assert "expired" not in found
+
+
+def test_what_is_alone_is_not_about_the_card(concepts):
+    assert to_japanese("What is the best ramen shop near the station?", concepts) == ""
+    assert to_japanese("What is the My Number Card?", concepts) == "マイナンバーカードとは何ですか"
+
+
+def test_what_is_beside_a_specific_concept_asks_about_that_concept(concepts):
+    assert to_japanese("What is the eligibility certificate?", concepts) == "とは 資格確認書"
+
+
+def test_use_yields_to_a_specific_concept(concepts):
+    assert to_japanese("Which PIN do I use for filing my taxes online?", concepts) == "暗証番号"
+    assert to_japanese("What can I use my My Number Card for?", concepts) == (
+        "マイナンバーカードでできること")
+
+
+def test_one_japanese_clause_per_english_clause(concepts):
+    text = to_japanese("My mother is in hospital. Can I collect her card on her behalf?", concepts)
+    assert text.split("。")[-1] == "代理人が受け取る"
