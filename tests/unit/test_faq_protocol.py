@@ -34,6 +34,10 @@ UNTOUCHED4_SHA256 = "576bef4214cdc29c4c3643f5c7f11ab196fea79c51c26540b12f53c922b
 # written by someone who never saw engine output, frozen before any measurement.
 UNTOUCHED5 = ROOT / "tests" / "data" / "faq_untouched5" / "questions.jsonl"
 UNTOUCHED5_SHA256 = "4d27b9992efed828024785a216eb22c4e8ae3b558ce8143f27ac83bf7490f13d"
+# Round 6: neighbouring-topic questions at their natural rate; written by someone who never
+# saw engine output, frozen before any measurement.
+UNTOUCHED6 = ROOT / "tests" / "data" / "faq_untouched6" / "questions.jsonl"
+UNTOUCHED6_SHA256 = "2dde9505af6e21352cd93d60ce6cf02846c377e251127e9529a4a3d8ee401775"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +64,8 @@ def test_the_untouched_set_is_frozen_and_big_enough():
 @pytest.mark.parametrize(("path", "digest"), [(UNTOUCHED2, UNTOUCHED2_SHA256),
                                               (UNTOUCHED3, UNTOUCHED3_SHA256),
                                               (UNTOUCHED4, UNTOUCHED4_SHA256),
-                                              (UNTOUCHED5, UNTOUCHED5_SHA256)])
+                                              (UNTOUCHED5, UNTOUCHED5_SHA256),
+                                              (UNTOUCHED6, UNTOUCHED6_SHA256)])
 def test_the_later_untouched_sets_are_frozen_and_big_enough(path, digest):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     rows = _rows(path)
@@ -77,7 +82,7 @@ def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
                    for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
                              *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
     rows = (_rows(UNTOUCHED) + _rows(UNTOUCHED2) + _rows(UNTOUCHED3) + _rows(UNTOUCHED4)
-            + _rows(UNTOUCHED5))
+            + _rows(UNTOUCHED5) + _rows(UNTOUCHED6))
     copied = [r["q"] for r in rows if r["q"].rstrip("。?？") in data]
     assert copied == []
 
