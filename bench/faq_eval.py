@@ -183,7 +183,8 @@ def protocol(args) -> int:
                                            "read for round 4: a dev set since)"),
                         ("faq_untouched4", "fourth untouched set (round 4; measured once, then "
                                            "read for round 5: a dev set since)"),
-                        ("faq_untouched5", "UNTOUCHED set 5 (never tuned on, never read)")):
+                        ("faq_untouched5", "fifth untouched set (round 5; measured once, then "
+                                           "read for round 6)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
