@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers.faq import concepts as concepts_mod
-from handlers.faq.english import to_japanese
 from handlers.faq.engine import views
+from handlers.faq.english import to_japanese
 
 
 @pytest.fixture(scope="module")
