@@ -92,9 +92,10 @@ def main(argv=None) -> int:
         print(f"fit: mix {st.mix_classifier} T {st.temperature} answer_at "
               f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}: LOSO top-1 "
               f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}")
-        # the same fitted mix, on the round-4 and round-5 harvest sources and the others apart
+        # the same fitted mix, on the round-4, -5 and -6 harvest sources and the others apart
         for name, keep in (("harvest4", lambda g: g.startswith("harvest4")),
                            ("harvest5", lambda g: g.startswith("harvest5")),
+                           ("harvest6", lambda g: g.startswith("harvest6")),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]
             if part:

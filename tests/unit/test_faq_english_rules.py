@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.faq import concepts as concepts_mod
+from handlers.faq.engine import views
 from handlers.faq.english import to_japanese
 
 
@@ -42,3 +43,24 @@ def test_use_yields_to_a_specific_concept(concepts):
 def test_one_japanese_clause_per_english_clause(concepts):
     text = to_japanese("My mother is in hospital. Can I collect her card on her behalf?", concepts)
     assert text.split("。")[-1] == "代理人が受け取る"
+
+
+def test_the_same_as_is_a_comparison_that_keeps_the_card(concepts):
+    # round 6: "the same as" compares two things, as "difference" does
+    text = to_japanese("Is the individual number notice the same as a My Number Card?", concepts)
+    assert "違い" in text and "マイナンバーカード" in text and "通知カード" in text
+
+
+def test_convenience_store_chains_are_convenience_stores(concepts):
+    # round 6: the chains the topic contract names (konbini_koufu)
+    for q in ("Can I print a certificate at Lawson?", "Does FamilyMart accept the card?",
+              "Is the 7-Eleven copier open at night?"):
+        assert "konbini" in concepts.find_english(q), q
+    v = views("ローソンで印鑑証明は取れますか")
+    assert "konbini" in concepts.find(v.surface, v.reading)
+
+
+def test_someone_going_for_you_is_a_proxy(concepts):
+    v = views("母に役所へ行ってもらうことはできますか")
+    assert "proxy" in concepts.find(v.surface, v.reading)
+    assert "proxy" in concepts.find_english("Can I pick up her card at city hall?")
