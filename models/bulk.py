@@ -78,12 +78,6 @@ def _value(value: Any, process: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def int_array(values: Sequence[int]) -> str:
     """An integer[] literal (cheaper for the driver than a list of ints to adapt)."""
     return "{" + ",".join(str(int(v)) for v in values) + "}"
@@ -91,7 +85,7 @@ def int_array(values: Sequence[int]) -> str:
 
 def json_rows(rows: Sequence[dict[str, Any]] | Sequence[Sequence[Any]]) -> str:
     """Rows as one JSON document, for ``json_to_recordset`` (datetimes in ISO 8601)."""
-    return json_text.dumps(rows, default=_json_default)
+    return json_text.dumps(rows)
 
 
 def matches_any(column: Any, name: str, dialect: str, element_type: Any) -> Any:

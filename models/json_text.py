@@ -12,7 +12,6 @@ to the standard library, which behaves as before.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,24 +24,25 @@ def _default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
-    """``value`` as compact UTF-8 JSON."""
-    try:
-        return orjson.dumps(value, default=default)
-    except TypeError:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                          default=default or _default)  # fmt: skip
-        return text.encode("utf-8", "surrogatepass")
+def _stdlib(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
-def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+def dumps(value: Any) -> str:
     """``value`` as compact JSON text (what ``json.dumps(..., ensure_ascii=False,
-    separators=(",", ":"))`` gives)."""
+    separators=(",", ":"))`` gives; datetimes in ISO 8601)."""
     try:
-        return orjson.dumps(value, default=default).decode()
+        return orjson.dumps(value).decode()
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                          default=default or _default)  # fmt: skip
+        return _stdlib(value)
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``dumps`` as UTF-8 bytes (a request body)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return _stdlib(value).encode("utf-8", "surrogatepass")
 
 
 def loads(text: str | bytes) -> Any:
