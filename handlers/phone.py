@@ -108,7 +108,8 @@ def language_keys(voice: bool) -> list[tuple[str, Choice]]:
     other = "en" if current_locale() != "en" else DEFAULT_LOCALE
     return [
         (LANGUAGE_KEY, Choice(NATIVE_NAMES[other], f"lang:{other}")),
-        (OTHER_LANGUAGES_KEY, Choice("한국어・中文・Tiếng Việt", VOICE_LANGUAGES_VALUE)),
+        (OTHER_LANGUAGES_KEY, Choice("・".join(NATIVE_NAMES[c] for c in ("ko", "zh_Hans", "vi")),
+                                     VOICE_LANGUAGES_VALUE)),
     ]
 
 
