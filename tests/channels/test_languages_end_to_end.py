@@ -89,11 +89,14 @@ def test_a_hand_off_and_a_defect_report_in_each_language(live, new_user_id, loca
     said = resident.choose(f"lang:{locale}")
     said += resident.choose("menu:defect")
     said += resident.choose("defect:reason:photo")
+    assert texts(said).strip(), "the defect report got no answer"
     _no_japanese(locale, said)
     other = Resident(live, new_user_id[:-1] + ("0" if new_user_id[-1] != "0" else "1"))
     other.choose(f"lang:{locale}")
-    escalate(other)
-    _no_japanese(locale, other.requests_messages())
+    assert escalate(other) > 0  # the hand-off became an inquiry for staff
+    handed_off = other.requests_messages()
+    assert texts(handed_off).strip(), "the hand-off got no answer"
+    _no_japanese(locale, handed_off)
     _all_requests_ok(resident)
 
 
