@@ -185,7 +185,9 @@ def protocol(args) -> int:
                                            "read for round 5: a dev set since)"),
                         ("faq_untouched5", "fifth untouched set (round 5; measured once, then "
                                            "read for round 6)"),
-                        ("faq_untouched6", "UNTOUCHED set 6 (never tuned on, never read)")):
+                        ("faq_untouched6", "sixth untouched set (rounds 5 and 6; measured once "
+                                           "each, then read for round 7)"),
+                        ("faq_untouched7", "UNTOUCHED set 7 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings

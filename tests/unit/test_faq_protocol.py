@@ -38,6 +38,10 @@ UNTOUCHED5_SHA256 = "4d27b9992efed828024785a216eb22c4e8ae3b558ce8143f27ac83bf749
 # saw engine output, frozen before any measurement.
 UNTOUCHED6 = ROOT / "tests" / "data" / "faq_untouched6" / "questions.jsonl"
 UNTOUCHED6_SHA256 = "2dde9505af6e21352cd93d60ce6cf02846c377e251127e9529a4a3d8ee401775"
+# Round 7: natural mix again (hosts sha256 % 5 == 3), "pair" names the second topic;
+# written by someone who never saw the engine, frozen before any measurement.
+UNTOUCHED7 = ROOT / "tests" / "data" / "faq_untouched7" / "questions.jsonl"
+UNTOUCHED7_SHA256 = "24df16516213c5e5735433d4aa4c202b6128ab99c1cc9fe2dc30cf304c9c5c2c"
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,8 @@ def test_the_untouched_set_is_frozen_and_big_enough():
                                               (UNTOUCHED3, UNTOUCHED3_SHA256),
                                               (UNTOUCHED4, UNTOUCHED4_SHA256),
                                               (UNTOUCHED5, UNTOUCHED5_SHA256),
-                                              (UNTOUCHED6, UNTOUCHED6_SHA256)])
+                                              (UNTOUCHED6, UNTOUCHED6_SHA256),
+                                              (UNTOUCHED7, UNTOUCHED7_SHA256)])
 def test_the_later_untouched_sets_are_frozen_and_big_enough(path, digest):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     rows = _rows(path)
@@ -82,7 +87,7 @@ def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
                    for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
                              *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
     rows = (_rows(UNTOUCHED) + _rows(UNTOUCHED2) + _rows(UNTOUCHED3) + _rows(UNTOUCHED4)
-            + _rows(UNTOUCHED5) + _rows(UNTOUCHED6))
+            + _rows(UNTOUCHED5) + _rows(UNTOUCHED6) + _rows(UNTOUCHED7))
     copied = [r["q"] for r in rows if r["q"].rstrip("。?？") in data]
     assert copied == []
 
