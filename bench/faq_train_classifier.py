@@ -38,8 +38,8 @@ def score(engine, feat: Featurizer, pairs, settings) -> dict[str, float]:
     n_in = n_oos = right = top3 = rejected = 0
     for it, proba in pairs:
         mt, english, v, _, scores = feat.get(it.q)
-        if not mt.strip():
-            pred_topic, pred_top3 = None, ()
+        if not mt.strip() or (english and engine.english_referral(it.q) is not None):
+            pred_topic, pred_top3 = None, ()  # as FaqEngine.predict: referred, not matched
         else:
             pred = engine.decide(mt, v, dict(scores), proba, english, settings)
             pred_topic, pred_top3 = pred.topic, pred.top3
@@ -55,19 +55,28 @@ def score(engine, feat: Featurizer, pairs, settings) -> dict[str, float]:
 
 
 def fit(engine, feat, held_out, base):
-    pairs = [p for g in held_out.values() for p in g]
+    """The mix that answers new sources best while out of scope stays out.
+
+    In-scope accuracy is taken on the harvest groups only (questions from
+    pages no earlier round read or tuned on: the closest to residents' real
+    questions); the earlier sources were written or tuned after reading their
+    misses and are near 97 % whatever the mix. Out-of-scope rejection is
+    taken on every group (it must stay >= 90 %).
+    """
+    pooled = [p for g in held_out.values() for p in g]
+    new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps] or pooled
     best = None
-    for a, t in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.03, 0.05, 0.08, 0.12)):
-        for ans in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+    for a, t in itertools.product((0.5, 0.6, 0.7, 0.8, 0.9), (0.03, 0.05, 0.08, 0.12)):
+        for ans in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45):
             st = replace(base, mix_classifier=a, temperature=t, combined_answer_at=ans,
                          combined_suggest_at=min(ans, 0.15))
-            m = score(engine, feat, pairs, st)
-            # both matter: right answers and out-of-scope rejected
-            obj = m["top1"] + m["oos_rejected"]
-            if m["oos_rejected"] < 0.9:
+            m_new = score(engine, feat, new, st)
+            m_all = score(engine, feat, pooled, st)
+            obj = m_new["top1"] + m_all["oos_rejected"]
+            if m_all["oos_rejected"] < 0.9:
                 obj -= 1.0
             if best is None or obj > best[0]:
-                best = (obj, st, m)
+                best = (obj, st, m_all, m_new)
     return best
 
 
@@ -88,14 +97,14 @@ def main(argv=None) -> int:
     if args.fit:
         held_out = loso(feat, knowledge)
         engine.classifier = model
-        obj, st, m = fit(engine, feat, held_out, engine.settings)
+        obj, st, m, m_new = fit(engine, feat, held_out, engine.settings)
         print(f"fit: mix {st.mix_classifier} T {st.temperature} answer_at "
               f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}: LOSO top-1 "
-              f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}")
-        # the same fitted mix, on the round-4, -5 and -6 harvest sources and the others apart
-        for name, keep in (("harvest4", lambda g: g.startswith("harvest4")),
-                           ("harvest5", lambda g: g.startswith("harvest5")),
-                           ("harvest6", lambda g: g.startswith("harvest6")),
+              f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}; "
+              f"harvest sources top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%}")
+        # the same fitted mix, on each round's harvest sources and the others apart
+        for name, keep in (*((f"harvest{r}", lambda g, r=r: g.startswith(f"harvest{r}"))
+                             for r in (4, 5, 6, 7, 8)),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]
             if part:

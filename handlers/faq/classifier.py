@@ -83,9 +83,17 @@ class Classifier:
 
 
 def train(rows: Sequence[tuple[dict[str, float], str]], classes: Sequence[str], *,
-          min_df: int = 2, l2: float = 1e-4, iters: int = 250, lr: float = 0.05,
+          min_df: int = 2, l2: float = 3e-6, iters: int = 250, lr: float = 0.05,
           seed: int = 0) -> Classifier:
-    """Softmax regression by full-batch Adam on sparse rows (numpy only)."""
+    """Softmax regression by full-batch Adam on sparse rows.
+
+    Build time only: scipy's sparse products are imported here, so the engine that
+    loads the shipped weights never imports scipy. ``l2`` is light on purpose:
+    in round 7, on leave-one-source-out of the harvest sources, 1e-4 gave 75.7 %
+    top-1, 3e-5 78.1 %, 1e-5 and 3e-6 79.1 % (250 steps of Adam also regularise).
+    """
+    from scipy import sparse
+
     df: dict[str, int] = {}
     for feats, _ in rows:
         for k in feats:
@@ -109,9 +117,8 @@ def train(rows: Sequence[tuple[dict[str, float], str]], classes: Sequence[str], 
     # class weights: every class counts the same, whatever its number of examples
     counts = np.bincount(y, minlength=c).astype(np.float32)
     sample_w = (n / (c * np.maximum(counts, 1)))[y]
-    order = np.argsort(cols_a, kind="stable")
-    cols_sorted = cols_a[order]
-    uniq, starts = np.unique(cols_sorted, return_index=True)
+    x = sparse.csr_matrix((vals_a, (rows_a, cols_a)), shape=(n, d), dtype=np.float32)
+    xt = x.T.tocsr()
     rng = np.random.default_rng(seed)
     w = (rng.standard_normal((d, c)) * 0.01).astype(np.float32)
     b = np.zeros(c, dtype=np.float32)
@@ -122,14 +129,12 @@ def train(rows: Sequence[tuple[dict[str, float], str]], classes: Sequence[str], 
     onehot = np.zeros((n, c), dtype=np.float32)
     onehot[np.arange(n), y] = 1.0
     for t in range(1, iters + 1):
-        contrib = w[cols_a] * vals_a[:, None]
-        z = _row_sums(contrib, rows_a, n) + b
+        z = x @ w + b
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
         g = (p - onehot) * (sample_w[:, None] / n)
-        gw = np.zeros_like(w)
-        gw[uniq] = np.add.reduceat((g[rows_a[order]] * vals_a[order][:, None]), starts, axis=0)
+        gw = np.asarray(xt @ g, dtype=np.float32)
         gw += l2 * w
         gb = g.sum(axis=0)
         mw = 0.9 * mw + 0.1 * gw
@@ -140,16 +145,6 @@ def train(rows: Sequence[tuple[dict[str, float], str]], classes: Sequence[str], 
         w -= lr * (mw / corr1) / (np.sqrt(vw / corr2) + 1e-8)
         b -= lr * (mb / corr1) / (np.sqrt(vb / corr2) + 1e-8)
     return Classifier(vocab, tuple(classes), w, b)
-
-
-def _row_sums(contrib: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``contrib`` rows per example (rows are grouped, ascending)."""
-    out = np.zeros((n, contrib.shape[1]), dtype=np.float32)
-    if len(rows) == 0:
-        return out
-    uniq, starts = np.unique(rows, return_index=True)
-    out[uniq] = np.add.reduceat(contrib, starts, axis=0)
-    return out
 
 
 # --- what it was trained on -----------------------------------------------

@@ -476,11 +476,15 @@ class FaqEngine:
         a = st.mix_classifier
         return {t: (1 - a) * p.get(t, 0.0) + a * proba.get(t, 0.0) for t in p}
 
+    def english_referral(self, original: str) -> str | None:
+        """The referral of an English question naming another matter (tax, garbage ...)."""
+        return self.concepts.referral(set(self.concepts.find_english(original)))
+
     def predict(self, text: str) -> Prediction:
         original = text or ""
         text, english = self.match_text(original)
         if english:  # an English out-of-scope matter (tax, garbage ...): its referral
-            referral = self.concepts.referral(set(self.concepts.find_english(original)))
+            referral = self.english_referral(original)
             if referral is not None:
                 return Prediction(None, (), 0.0, UNKNOWN, referral=referral, english=True)
         if not text.strip():

@@ -178,6 +178,11 @@ def test_japanese_is_not_taken_for_english():
         ("受付番号 20261205123456 の申請は今どうなっていますか", "status_lookup"),
         ("こんばんは", "chitchat"),
         ("When is the garbage collected?", "other_service"),
+        # round 7: more of the city's other services, in Japanese and in English
+        ("要介護認定の申請はどこでしますか", "other_service"),
+        ("学生の年金の納付特例はどこで申し込むの", "other_service"),
+        ("When can my baby get the vaccination?", "other_service"),
+        ("Where do I apply for the child allowance?", "other_service"),
     ],
 )
 def test_out_of_scope_questions_get_their_referral(engine, question, referral):
