@@ -57,11 +57,14 @@ def score(engine, feat: Featurizer, pairs, settings) -> dict[str, float]:
 def fit(engine, feat, held_out, base):
     """The mix that answers new sources best while out of scope stays out.
 
-    In-scope accuracy is taken on the harvest groups only (questions from
-    pages no earlier round read or tuned on: the closest to residents' real
-    questions); the earlier sources were written or tuned after reading their
-    misses and are near 97 % whatever the mix. Out-of-scope rejection is
-    taken on every group (it must stay >= 90 %).
+    Both are taken on the harvest groups (questions from pages no earlier round
+    read or tuned on: the closest to residents' real questions); the earlier
+    sources were written or tuned after reading their misses and are near 97 %
+    whatever the mix, and their out-of-scope questions (98 % rejected) would
+    hide the new pages' (round 7: 86-89 %). Out-of-scope rejection must stay
+    >= 90 % on every group. (Requiring 90 % on the harvest groups too set the
+    answer threshold to 0.45 and cost 4.5 points of their top-1 for 4 points
+    of their out-of-scope rejection: not taken.)
     """
     pooled = [p for g in held_out.values() for p in g]
     new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps] or pooled
@@ -72,7 +75,7 @@ def fit(engine, feat, held_out, base):
                          combined_suggest_at=min(ans, 0.15))
             m_new = score(engine, feat, new, st)
             m_all = score(engine, feat, pooled, st)
-            obj = m_new["top1"] + m_all["oos_rejected"]
+            obj = m_new["top1"] + m_new["oos_rejected"]
             if m_all["oos_rejected"] < 0.9:
                 obj -= 1.0
             if best is None or obj > best[0]:
@@ -101,10 +104,11 @@ def main(argv=None) -> int:
         print(f"fit: mix {st.mix_classifier} T {st.temperature} answer_at "
               f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}: LOSO top-1 "
               f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}; "
-              f"harvest sources top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%}")
+              f"harvest sources top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%} "
+              f"OOS rejected {m_new['oos_rejected']:.1%}")
         # the same fitted mix, on each round's harvest sources and the others apart
         for name, keep in (*((f"harvest{r}", lambda g, r=r: g.startswith(f"harvest{r}"))
-                             for r in (4, 5, 6, 7, 8)),
+                             for r in range(4, 11)),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]
             if part:
