@@ -187,7 +187,9 @@ def protocol(args) -> int:
                                            "read for round 6)"),
                         ("faq_untouched6", "sixth untouched set (rounds 5 and 6; measured once "
                                            "each, then read for round 7)"),
-                        ("faq_untouched7", "UNTOUCHED set 7 (never tuned on, never read)")):
+                        ("faq_untouched7", "seventh untouched set (measured once on rounds 6 "
+                                           "and 7; not read)"),
+                        ("faq_untouched8", "UNTOUCHED set 8 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
