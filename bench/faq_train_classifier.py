@@ -107,7 +107,7 @@ def main(argv=None) -> int:
               f"harvest sources top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%} "
               f"OOS rejected {m_new['oos_rejected']:.1%}")
         # the same fitted mix, on each round's harvest sources and the others apart
-        for name, keep in (*((f"harvest{r}", lambda g, r=r: g.startswith(f"harvest{r}"))
+        for name, keep in (*((f"harvest{r}", lambda g, r=r: g.split("_")[0] == f"harvest{r}")
                              for r in range(4, 11)),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]

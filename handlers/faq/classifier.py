@@ -5,7 +5,7 @@ its folded surface (``s:``) and its concepts (``c:``, ``data/concepts.yaml``),
 binary, L2-normalised, concepts weighted up. Trained at build time by
 ``bench/faq_train_classifier.py`` on the knowledge base and the labelled
 example sources (``data/sources.yaml``), shipped as ``data/classifier.npz``
-(about 2 MB). The file stores a hash of everything it was trained on; when
+(about 0.5 MB). The file stores a hash of everything it was trained on; when
 any of it changes and the classifier is not retrained, ``load_fresh`` returns
 None and the engine ranks without it (a unit test fails so that it is noticed).
 """
