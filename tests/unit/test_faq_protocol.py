@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,13 @@ def test_support_home_visit_has_no_invented_conditions():
     for invented in ("2か月", "引越し予定", "駐車", "代理人による手続きができない", "成年後見"):
         assert invented not in desc
     assert "市内に住所" in desc
+
+
+def test_the_running_engine_never_imports_the_trainers_scipy():
+    # scipy is a test/build dependency (training); the app answers without it.
+    code = ("import sys; from handlers.faq.engine import get_engine; "
+            "get_engine().predict('暗証番号を忘れました'); "
+            "print('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"
