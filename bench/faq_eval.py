@@ -189,7 +189,9 @@ def protocol(args) -> int:
                                            "each, then read for round 7)"),
                         ("faq_untouched7", "seventh untouched set (measured once on rounds 6 "
                                            "and 7; not read)"),
-                        ("faq_untouched8", "UNTOUCHED set 8 (never tuned on, never read)")):
+                        ("faq_untouched8", "eighth untouched set (measured on rounds 6, 7 "
+                                           "and 8; not read)"),
+                        ("faq_untouched9", "UNTOUCHED set 9 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
