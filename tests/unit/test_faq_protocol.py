@@ -22,41 +22,42 @@ ROOT = Path(__file__).resolve().parents[2]
 UNTOUCHED = ROOT / "tests" / "data" / "faq_untouched" / "questions.jsonl"
 # Frozen before any change of issue 15: a changed file means someone tuned on it.
 UNTOUCHED_SHA256 = "80d24d052a902611035239b58212caf28c389cfd979c3e8e6c66c6e07930b5cf"
-# Round 2: the first set's misses were read after round 1, so a second set was
-# written and frozen before that (tests/data/faq_untouched2/README.md).
-UNTOUCHED2 = ROOT / "tests" / "data" / "faq_untouched2" / "questions.jsonl"
-UNTOUCHED2_SHA256 = "0cfa4abc87e9af00ee8ac7b11e94966f5b92eb1d2e755d4e0decf9abb471e043"
-# Round 3: likewise, frozen before set 2's misses were read.
-UNTOUCHED3 = ROOT / "tests" / "data" / "faq_untouched3" / "questions.jsonl"
-UNTOUCHED3_SHA256 = "a83111276424f2f76fce25e31d7e448d991a03968562a2caff9e46c36468b728"
-# Round 4: written by someone who never saw engine output, frozen before any measurement.
-UNTOUCHED4 = ROOT / "tests" / "data" / "faq_untouched4" / "questions.jsonl"
-UNTOUCHED4_SHA256 = "576bef4214cdc29c4c3643f5c7f11ab196fea79c51c26540b12f53c922bffaf3"
-# Round 5: keeps the questions between neighbouring topics ("pair"), which set 4 dropped;
-# written by someone who never saw engine output, frozen before any measurement.
-UNTOUCHED5 = ROOT / "tests" / "data" / "faq_untouched5" / "questions.jsonl"
-UNTOUCHED5_SHA256 = "4d27b9992efed828024785a216eb22c4e8ae3b558ce8143f27ac83bf7490f13d"
-# Round 6: neighbouring-topic questions at their natural rate; written by someone who never
-# saw engine output, frozen before any measurement.
-UNTOUCHED6 = ROOT / "tests" / "data" / "faq_untouched6" / "questions.jsonl"
-UNTOUCHED6_SHA256 = "2dde9505af6e21352cd93d60ce6cf02846c377e251127e9529a4a3d8ee401775"
-# Round 7: natural mix again (hosts sha256 % 5 == 3), "pair" names the second topic;
-# written by someone who never saw the engine, frozen before any measurement.
-UNTOUCHED7 = ROOT / "tests" / "data" / "faq_untouched7" / "questions.jsonl"
-UNTOUCHED7_SHA256 = "24df16516213c5e5735433d4aa4c202b6128ab99c1cc9fe2dc30cf304c9c5c2c"
-# Round 8: written blind (hosts sha256 % 5 in {1, 2, 3}, none used before) while round 7
-# was measured; frozen before any measurement.
-UNTOUCHED8 = ROOT / "tests" / "data" / "faq_untouched8" / "questions.jsonl"
-UNTOUCHED8_SHA256 = "7ae8dfd2d72e987d0c81e73670377a2a5183a897236efc80ab5455a42c4e114b"
-# Written blind after round 8 (hosts sha256 % 5 in {1, 2, 3}, none used before); run once
-# on the shipped round-8 engine, metrics only: the untouched set for the next round.
-UNTOUCHED9 = ROOT / "tests" / "data" / "faq_untouched9" / "questions.jsonl"
-UNTOUCHED9_SHA256 = "0e0551385fe610eee78a9a9f1c311e999db58e1a00283b9b4671e54f9f22530e"
+# The later sets, each written and frozen before the engine it measures (their
+# READMEs say how): set number -> sha256 of its questions.jsonl. A changed file
+# means someone tuned on it.
+LATER_SETS = {
+    # Round 2: the first set's misses were read after round 1, so a second set was
+    # written and frozen before that (tests/data/faq_untouched2/README.md).
+    2: "0cfa4abc87e9af00ee8ac7b11e94966f5b92eb1d2e755d4e0decf9abb471e043",
+    # Round 3: likewise, frozen before set 2's misses were read.
+    3: "a83111276424f2f76fce25e31d7e448d991a03968562a2caff9e46c36468b728",
+    # Round 4: written by someone who never saw engine output, frozen before any measurement.
+    4: "576bef4214cdc29c4c3643f5c7f11ab196fea79c51c26540b12f53c922bffaf3",
+    # Round 5: keeps the questions between neighbouring topics ("pair"), which set 4 dropped;
+    # written by someone who never saw engine output, frozen before any measurement.
+    5: "4d27b9992efed828024785a216eb22c4e8ae3b558ce8143f27ac83bf7490f13d",
+    # Round 6: neighbouring-topic questions at their natural rate; written by someone who never
+    # saw engine output, frozen before any measurement.
+    6: "2dde9505af6e21352cd93d60ce6cf02846c377e251127e9529a4a3d8ee401775",
+    # Round 7: natural mix again (hosts sha256 % 5 == 3), "pair" names the second topic;
+    # written by someone who never saw the engine, frozen before any measurement.
+    7: "24df16516213c5e5735433d4aa4c202b6128ab99c1cc9fe2dc30cf304c9c5c2c",
+    # Round 8: written blind (hosts sha256 % 5 in {1, 2, 3}, none used before) while round 7
+    # was measured; frozen before any measurement.
+    8: "7ae8dfd2d72e987d0c81e73670377a2a5183a897236efc80ab5455a42c4e114b",
+    # Written blind after round 8 (hosts sha256 % 5 in {1, 2, 3}, none used before); run once
+    # on the shipped round-8 engine, metrics only: the untouched set for the next round.
+    9: "0e0551385fe610eee78a9a9f1c311e999db58e1a00283b9b4671e54f9f22530e",
+}
 
 
 @pytest.fixture(scope="module")
 def engine():
     return get_engine()
+
+
+def _later(number: int) -> Path:
+    return ROOT / "tests" / "data" / f"faq_untouched{number}" / "questions.jsonl"
 
 
 def _rows(path: Path) -> list[dict]:
@@ -75,15 +76,9 @@ def test_the_untouched_set_is_frozen_and_big_enough():
     assert {r["topic"] for r in rows} <= ids
 
 
-@pytest.mark.parametrize(("path", "digest"), [(UNTOUCHED2, UNTOUCHED2_SHA256),
-                                              (UNTOUCHED3, UNTOUCHED3_SHA256),
-                                              (UNTOUCHED4, UNTOUCHED4_SHA256),
-                                              (UNTOUCHED5, UNTOUCHED5_SHA256),
-                                              (UNTOUCHED6, UNTOUCHED6_SHA256),
-                                              (UNTOUCHED7, UNTOUCHED7_SHA256),
-                                              (UNTOUCHED8, UNTOUCHED8_SHA256),
-                                              (UNTOUCHED9, UNTOUCHED9_SHA256)])
-def test_the_later_untouched_sets_are_frozen_and_big_enough(path, digest):
+@pytest.mark.parametrize(("number", "digest"), sorted(LATER_SETS.items()))
+def test_the_later_untouched_sets_are_frozen_and_big_enough(number, digest):
+    path = _later(number)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     rows = _rows(path)
     assert len(rows) >= 120
@@ -98,9 +93,7 @@ def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
     data = "".join(p.read_text(encoding="utf-8")
                    for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
                              *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
-    rows = (_rows(UNTOUCHED) + _rows(UNTOUCHED2) + _rows(UNTOUCHED3) + _rows(UNTOUCHED4)
-            + _rows(UNTOUCHED5) + _rows(UNTOUCHED6) + _rows(UNTOUCHED7)
-            + _rows(UNTOUCHED8) + _rows(UNTOUCHED9))
+    rows = _rows(UNTOUCHED) + [r for n in LATER_SETS for r in _rows(_later(n))]
     copied = [r["q"] for r in rows if r["q"].rstrip("。?？") in data]
     assert copied == []
 
