@@ -14,15 +14,11 @@ second, and out-of-scope questions both call out of scope.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from faq_eval import OOS, load
+
 ROOT = Path(__file__).resolve().parent.parent
-OOS = "out_of_scope"
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def agreement(labels: list[dict], gold: list[dict]) -> dict[str, int]:
@@ -46,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("sets", nargs="*", default=[str(ROOT / f"tests/data/faq_untouched{n}/questions.jsonl")
                                                 for n in (5, 6)])
     args = ap.parse_args(argv)
-    labels = rows(Path(args.labels))
+    labels = load(args.labels)
     at = 0
     for path in map(Path, args.sets):
-        gold = rows(path)
+        gold = load(str(path))
         m = agreement(labels[at:at + len(gold)], gold)
         at += len(gold)
         print(f"{path.parent.name}: in scope {m['first']}/{m['in']} agree "
