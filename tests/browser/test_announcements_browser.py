@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.browser.test_console_browser import browser, page, sign_in  # noqa: F401
+from tests.browser.waits import reads, says, shows, starts_with
 from tests.channels.test_announcements import _next_slot, residents
 from tests.console_helpers import make_staff
 
@@ -33,14 +34,14 @@ def test_a_manager_announces_to_two_areas_and_sees_the_stats(page, live):  # noq
     page.get_by_label("配信日時").fill(_next_slot().strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="保存してプレビュー").click()
 
-    assert page.locator("#count-line").inner_text() == "3"
-    assert "長府と彦島で" in page.locator("#preview-line").inner_text()
-    assert "配信停止" in page.locator("#preview-line").inner_text()
-    assert "STOP" in page.locator("#preview-sms").inner_text()
+    reads(page.locator("#count-line"), "3")
+    says(page.locator("#preview-line"), "長府と彦島で")
+    says(page.locator("#preview-line"), "配信停止")
+    says(page.locator("#preview-sms"), "STOP")
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "announcement-preview.png"), full_page=True)
     page.get_by_role("button", name="承認を依頼する").click()
-    assert page.locator("#status").inner_text().startswith("承認待ち")
+    starts_with(page.locator("#status"), "承認待ち")
     assert page.get_by_role("button", name="承認する").count() == 0  # not by the writer
 
     page.get_by_role("button", name="ログアウト").click()
@@ -48,16 +49,16 @@ def test_a_manager_announces_to_two_areas_and_sees_the_stats(page, live):  # noq
     page.goto("/console/announcements")
     page.get_by_role("link", name="来月の会場のお知らせ").click()
     page.get_by_role("button", name="承認する").click()
-    assert page.locator("#status").inner_text().startswith("承認済み")
+    starts_with(page.locator("#status"), "承認済み")
 
     at = _next_slot() + timedelta(minutes=1)  # the clock at the scheduled time
     assert dispatch_due(live.app, at) == 3
     live.app.extensions["delivery"].deliver()
     settle_sent(live.app, at)
     page.reload()
-    assert page.locator("#stat-targeted").inner_text() == "3"
-    assert page.locator("#stat-sent").inner_text() == "3"
-    assert page.locator("#stat-failed").inner_text() == "0"
+    reads(page.locator("#stat-targeted"), "3")
+    reads(page.locator("#stat-sent"), "3")
+    reads(page.locator("#stat-failed"), "0")
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "announcement-stats.png"), full_page=True)
 
@@ -80,9 +81,9 @@ def test_the_public_events_page_reads_well_on_a_phone(browser, live):  # noqa: F
     errors: list[str] = []
     phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     phone.goto("/events")
-    assert phone.get_by_role("heading", name="これからの会場").is_visible()
+    shows(phone.get_by_role("heading", name="これからの会場"))
     assert phone.locator(".event").count() == 2
-    assert phone.locator(".qr svg").is_visible()
+    shows(phone.locator(".qr svg"))
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # no sideways scrolling on a phone
     assert not [e for e in errors if "Content Security Policy" in e]  # nothing the CSP blocks

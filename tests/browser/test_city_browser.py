@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.browser.test_console_browser import browser, page, sign_in  # noqa: F401 - fixtures
+from tests.browser.waits import counts, hidden, never_says, says, shows
 from tests.console_helpers import make_staff
 from tests.line_helpers import Resident
 
@@ -23,16 +24,16 @@ def test_the_city_is_alerted_to_a_complaint_without_reloading_and_reads_the_case
     resident.send("follow")
     resident.say("受付の人の態度が悪い。苦情を言いたい")
     alert.wait_for(state="visible")  # the poll shows it on the page already open
-    assert "未確認 1件" in alert.inner_text()
+    says(alert, "未確認 1件")
     alert.get_by_role("link", name="苦情の一覧で確認する").click()
     page.locator("#complaints").get_by_role("link").first.click()
-    assert "態度が悪い。苦情を言いたい" in page.locator("#complaint-summary").inner_text()
+    says(page.locator("#complaint-summary"), "態度が悪い。苦情を言いたい")
     # The e-mail goes at the clock's next delivery round (every 5 s; no clock in this test).
-    assert re.search("送信待ち|送信済み", page.locator("#city-emailed").inner_text())
+    says(page.locator("#city-emailed"), re.compile("送信待ち|送信済み"))
     page.get_by_role("button", name="確認しました").click()
-    assert page.get_by_role("status").filter(has_text="確認を記録しました。").is_visible()
-    assert "市 太郎" not in page.locator("#city-acknowledged").inner_text()  # login, not a name
-    assert page.locator("#city-alert").is_hidden()
+    shows(page.get_by_role("status").filter(has_text="確認を記録しました。"))
+    never_says(page.locator("#city-acknowledged"), "市 太郎")  # login, not a name
+    hidden(page.locator("#city-alert"))
 
 
 def test_the_general_manager_filters_the_audit_log_and_downloads_it(page):  # noqa: F811
@@ -40,11 +41,12 @@ def test_the_general_manager_filters_the_audit_log_and_downloads_it(page):  # no
     sign_in(page, "mgr")
     page.wait_for_url(re.compile(r"/console/inbox"))
     page.get_by_role("link", name="監査ログ").click()
-    assert page.get_by_role("heading", name="監査ログ").is_visible()
+    shows(page.get_by_role("heading", name="監査ログ"))
     page.get_by_label("何を").select_option(label="ログイン")
     page.get_by_role("button", name="絞り込む").click()
     rows = page.locator("#audit tbody tr")
-    assert rows.count() == 1 and "staff:mgr" in rows.first.inner_text()
+    counts(rows, 1)
+    says(rows.first, "staff:mgr")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("CSVをダウンロード")).click()
     path = download.value.path()

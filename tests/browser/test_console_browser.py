@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from models.db import db
+from tests.browser.waits import reads, says, shows
 from tests.console_helpers import PASSWORD, escalate, make_staff
 from tests.line_helpers import Resident, texts
 
@@ -74,8 +75,8 @@ def test_staff_signs_in_with_the_keyboard(page):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/console/inbox"))
-    assert page.get_by_role("heading", name="受付一覧").is_visible()
-    assert "総括 花子(総括責任者)" in page.locator("header").inner_text()
+    shows(page.get_by_role("heading", name="受付一覧"))
+    says(page.locator("header"), "総括 花子(総括責任者)")
 
 
 def test_staff_answers_an_inquiry_and_the_reply_reaches_line(page, live, new_user_id):
@@ -92,8 +93,8 @@ def test_staff_answers_an_inquiry_and_the_reply_reaches_line(page, live, new_use
     page.get_by_label("定型文").select_option(label="確認中のお知らせ")
     page.get_by_label("本文").fill("会場は下関市役所です。")
     page.get_by_role("button", name="送信する").click()
-    assert page.get_by_role("status").filter(has_text="返信を送りました。").is_visible()
-    assert page.locator("#inquiry-status").inner_text() == "回答済み"
+    shows(page.get_by_role("status").filter(has_text="返信を送りました。"))
+    reads(page.locator("#inquiry-status"), "回答済み")
     assert "会場は下関市役所です。" in texts(resident.new_messages())
 
 
@@ -114,13 +115,13 @@ def test_an_event_that_breaks_a_rule_shows_the_error_next_to_the_field(page):
     page.get_by_label("終了").fill("12:00")
     page.get_by_role("button", name="保存する").click()
     error = page.locator("#start-error")
-    assert error.inner_text() == "会場の利用時間外です。"
+    reads(error, "会場の利用時間外です。")
     assert page.get_by_label("開始").get_attribute("aria-invalid") == "true"
-    assert page.get_by_role("alert").first.is_visible()
+    shows(page.get_by_role("alert").first)
     page.get_by_label("開始").fill("10:00")
     page.get_by_role("button", name="保存する").click()
     page.wait_for_url(re.compile(r"/console/events/\d+$"))
-    assert page.locator("#event-status").inner_text() == "計画中"
+    reads(page.locator("#event-status"), "計画中")
 
 
 def test_a_worker_cannot_see_what_a_manager_can(page, live, new_user_id):
@@ -129,8 +130,8 @@ def test_a_worker_cannot_see_what_a_manager_can(page, live, new_user_id):
     make_staff("w1", "worker")
     sign_in(page, "mgr")
     page.goto(f"/console/inquiries/{inquiry_id}")
-    assert page.get_by_label("個人情報を表示する理由(記録されます)").is_visible()
-    assert page.get_by_role("link", name="市への報告(苦情)").is_visible()
+    shows(page.get_by_label("個人情報を表示する理由(記録されます)"))
+    shows(page.get_by_role("link", name="市への報告(苦情)"))
     page.get_by_role("button", name="ログアウト").click()
 
     sign_in(page, "w1")
@@ -138,9 +139,9 @@ def test_a_worker_cannot_see_what_a_manager_can(page, live, new_user_id):
     assert page.get_by_label("個人情報を表示する理由(記録されます)").count() == 0
     assert page.get_by_role("link", name="市への報告(苦情)").count() == 0
     page.goto("/console/reports/complaints")
-    assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()
+    shows(page.get_by_role("heading", name="この画面を見る権限がありません"))
     page.goto("/console/events/new")
-    assert page.get_by_role("heading", name="この画面を見る権限がありません").is_visible()
+    shows(page.get_by_role("heading", name="この画面を見る権限がありません"))
 
 
 def test_staff_record_an_applicant_and_follow_a_defect_to_an_answer(page):
@@ -159,17 +160,17 @@ def test_staff_record_an_applicant_and_follow_a_defect_to_an_answer(page):
     page.get_by_label("申請書ID(23けた)").fill("12345678901234567890123")
     page.get_by_role("button", name="記録する").click()
     row = page.locator("#records tbody tr").first
-    assert "下関 花子" in row.inner_text()
+    says(row, "下関 花子")
     assert "12345678901234567890123" not in page.content()  # masked on the page
-    assert "0123" in row.locator("td.masked").first.inner_text()
+    says(row.locator("td.masked").first, "0123")
     row.get_by_role("link").first.click()
     page.get_by_label("不備の理由").select_option(label="写真不備")
     page.get_by_label("どこからの連絡か").select_option(label="J-LISの通知")
     page.get_by_role("button", name="不備を登録する").click()
     page.wait_for_url(re.compile(r"/console/defects/\d+"))
-    assert page.locator("#case-status").inner_text() == "新規"
+    reads(page.locator("#case-status"), "新規")
     page.get_by_label("手段").select_option(label="電話")
     page.get_by_label("結果").select_option(label="本人と話せた")
     page.get_by_role("button", name="記録する").click()
-    assert page.locator("#case-status").inner_text() == "本人と連絡がついた"
-    assert "本人と話せた" in page.locator("#contacts").inner_text()
+    reads(page.locator("#case-status"), "本人と連絡がついた")
+    says(page.locator("#contacts"), "本人と話せた")

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from models import faq_review as fr
 from models.db import db
 from tests.browser.test_console_browser import browser, page, sign_in  # noqa: F401
+from tests.browser.waits import says, shows
 from tests.console_helpers import make_staff
 
 
@@ -36,10 +37,10 @@ def test_staff_assign_a_question_after_seeing_the_guard(page, monkeypatch):  # n
     row.get_by_label("トピックに割り当てる").select_option("expiry_notice")
     row.get_by_role("button", name="影響を確かめる").click()
     page.wait_for_selector("#guard-summary")
-    assert page.get_by_role("heading", name="割り当ての確認").is_visible()
-    assert "評価用の質問 2 件" in page.locator("main").inner_text()
+    shows(page.get_by_role("heading", name="割り当ての確認"))
+    says(page.locator("main"), "評価用の質問 2 件")
     page.get_by_role("button", name="この割り当てを保存する").click()
     page.wait_for_url(re.compile(r"/console/faq-review"))
-    assert "次の起動から例文として使われます" in page.locator("body").inner_text()
+    says(page.locator("body"), "次の起動から例文として使われます")
     with db.reader() as s:
         assert s.get(fr.FaqReviewItem, item_id).assigned_topic == "expiry_notice"

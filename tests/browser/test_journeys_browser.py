@@ -11,6 +11,7 @@ from models.db import db
 from models.inquiries import Inquiry
 from models.phone import request_callback
 from tests.browser.test_console_browser import browser, page, sign_in  # noqa: F401
+from tests.browser.waits import never_says, reads, says, shows, starts_with
 from tests.console_helpers import escalate, make_staff
 from tests.line_helpers import Resident, texts
 
@@ -35,7 +36,7 @@ def test_staff_see_the_buttons_a_resident_pressed_and_their_return_to_the_menu(
     page.wait_for_url(re.compile(r"/console/inbox"))
     _search(page, f"問-{inquiry_id:04d}")
     page.wait_for_url(re.compile(rf"/console/inquiries/{inquiry_id}$"))
-    assert page.get_by_role("heading", level=1).inner_text().startswith(f"問い合わせ 問-{inquiry_id:04d}")
+    starts_with(page.get_by_role("heading", level=1), f"問い合わせ 問-{inquiry_id:04d}")
     transcript = page.locator("ol.transcript").inner_text()
     assert "相談者(ボタン)" in transcript
     assert "会場で申請(予約)" in transcript and "menu:venue" not in transcript
@@ -44,7 +45,7 @@ def test_staff_see_the_buttons_a_resident_pressed_and_their_return_to_the_menu(
     assert page.locator("dd", has_text="動作中").count() >= 1  # the bot answers again
     page.goto("/console/inbox")
     row = page.locator(f'tr[data-inquiry-id="{inquiry_id}"]')
-    assert "自動応答に戻っています" in row.inner_text()  # the inbox tells staff too
+    says(row, "自動応答に戻っています")  # the inbox tells staff too
 
 
 def test_a_defect_report_and_a_voicemail_are_inbox_items_found_by_reference(
@@ -67,14 +68,14 @@ def test_a_defect_report_and_a_voicemail_are_inbox_items_found_by_reference(
     sign_in(page, "w1")
     page.wait_for_url(re.compile(r"/console/inbox"))
     callbacks = page.locator("section", has=page.locator("#callbacks-h"))
-    assert "折り返しの依頼・留守番電話(1件)" in callbacks.inner_text()
-    assert "留守番電話" in callbacks.inner_text()
-    assert "未対応の折り返しはありません" not in callbacks.inner_text()
+    says(callbacks, "折り返しの依頼・留守番電話(1件)")
+    says(callbacks, "留守番電話")
+    never_says(callbacks, "未対応の折り返しはありません")
     inquiries = page.locator("section", has=page.locator("#inquiries-h"))
-    assert "不備" in inquiries.inner_text()
+    says(inquiries, "不備")
     inquiries.get_by_role("link", name="不-0001").click()
     page.wait_for_url(re.compile(r"/console/defects/1$"))
-    assert page.get_by_role("heading", level=1).inner_text() == "不備の案件 不-0001"
-    assert "住民からの連絡: 写真不備" in page.locator("main").inner_text()
+    reads(page.get_by_role("heading", level=1), "不備の案件 不-0001")
+    says(page.locator("main"), "住民からの連絡: 写真不備")
     _search(page, "予-ZZZZZZ")
-    assert page.get_by_role("alert").filter(has_text="に当たる受付は見つかりません").is_visible()
+    shows(page.get_by_role("alert").filter(has_text="に当たる受付は見つかりません"))

@@ -16,6 +16,7 @@ from models import event_photos as ph
 from models.db import db
 from tests.booking_factories import venue_event
 from tests.browser.test_console_browser import browser, sign_in  # noqa: F401 - fixture
+from tests.browser.waits import reads, says, shows
 from tests.console_helpers import make_staff
 
 skdata = pytest.importorskip("skimage.data")
@@ -63,8 +64,8 @@ def test_a_site_manager_uploads_sees_the_blur_marks_a_box_and_confirms_on_a_phon
     page.get_by_label(re.compile("^説明")).fill("受付の様子")
     page.get_by_role("button", name="送って顔をぼかす").click()
     page.wait_for_url(re.compile(r"/console/photos/\d+$"))
-    assert "顔がぼかされているか確認してください" in page.locator(".flash").inner_text()
-    assert page.locator("#photo-status").inner_text() == "未確認"
+    says(page.locator(".flash"), "顔がぼかされているか確認してください")
+    reads(page.locator("#photo-status"), "未確認")
     image = page.locator("#photo-image")
     page.wait_for_function("document.getElementById('photo-image').naturalWidth > 0")
     # The phone shows the whole page without sideways scrolling, the photo fits.
@@ -87,16 +88,16 @@ def test_a_site_manager_uploads_sees_the_blur_marks_a_box_and_confirms_on_a_phon
         point = {"x": x0 + (x1 - x0) * n / 5, "y": y0 + (y1 - y0) * n / 5}
         touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    assert page.locator(".photo-box").is_visible()
+    shows(page.locator(".photo-box"))
     x, w = int(page.locator("#box-x").input_value()), int(page.locator("#box-w").input_value())
     assert 290 <= x <= 325 and 90 <= w <= 115  # 0.6 and 0.2 of 512 px
     page.get_by_role("button", name="この範囲をぼかす").click()
     page.wait_for_url(re.compile(r"/console/photos/\d+$"))
-    assert "指定した範囲をぼかしました" in page.locator(".flash").inner_text()
+    says(page.locator(".flash"), "指定した範囲をぼかしました")
 
     page.get_by_role("button", name=re.compile("確認済みにする")).click()
     page.wait_for_url(re.compile(r"/console/photos/\d+$"))
-    assert page.locator("#photo-status").inner_text() == "確認済み"
+    reads(page.locator("#photo-status"), "確認済み")
     with db.reader() as s:
         assert [p.boxes_added for p in ph.confirmed_photos(s, [event_id])] == [1]
     assert not problems, problems

@@ -15,6 +15,7 @@ from models.events import DONE
 from models.staff import SITE_MANAGER, WORKER, Assignment
 from tests.booking_factories import jst, venue_event
 from tests.browser.test_console_browser import browser, sign_in  # noqa: F401 - fixtures
+from tests.browser.waits import says, shows
 from tests.console_helpers import make_staff
 
 
@@ -43,10 +44,10 @@ def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(br
     try:
         sign_in(page, "sm")
         page.wait_for_url(re.compile(r"/console/"))
-        assert page.locator("#missing-figures-reminder").is_visible()
+        shows(page.locator("#missing-figures-reminder"))
         page.goto(f"/console/events/{event_id}")
         page.locator("#record-results").click()
-        assert page.get_by_role("heading", name="実績の入力").is_visible()
+        shows(page.get_by_role("heading", name="実績の入力"))
         page.get_by_label("対応した人数").fill("3")
         page.get_by_label("オンライン申請(その場で申請)").fill("2")
         page.get_by_label("申請書(紙)で申請").fill("2")
@@ -54,11 +55,11 @@ def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(br
         page.get_by_label("特記事項").fill("雨のため来場は少なめ。")
         page.get_by_role("button", name="実績を保存する").click()
         error = page.locator("#people_served-error")
-        assert "対応人数を超えています" in error.inner_text()
+        says(error, "対応人数を超えています")
         assert page.get_by_label("対応した人数").get_attribute("aria-invalid") == "true"
         page.get_by_label("対応した人数").fill("6")
         page.get_by_role("button", name="実績を保存する").click()
-        assert page.get_by_role("status").filter(has_text="実績を保存しました。").is_visible()
+        shows(page.get_by_role("status").filter(has_text="実績を保存しました。"))
         page.goto(f"/console/events/{event_id}")
         page.locator("#event-photos-link").click()
         page.locator("#photo-file").set_input_files(
@@ -68,7 +69,7 @@ def test_a_site_manager_records_the_day_on_a_phone_and_downloads_both_formats(br
         page.locator("#confirm-photo").click()
         page.goto("/console/reports")
         page.get_by_role("link", name=re.compile("2026-11-28")).click()
-        assert "日次報告書" in page.locator("#report-preview").inner_text()
+        says(page.locator("#report-preview"), "日次報告書")
         with page.expect_download() as xlsx:
             page.get_by_role("link", name=re.compile("Excel")).click()
         with page.expect_download() as pdf:

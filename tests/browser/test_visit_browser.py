@@ -14,6 +14,7 @@ from models.residents import Resident
 from models.visits import APPROVED, VisitRequest, answer_proposal, propose
 from scheduler.business_calendar import JST, add_business_days
 from tests.browser.test_console_browser import browser, page, sign_in  # noqa: F401
+from tests.browser.waits import says
 from tests.console_helpers import make_staff
 
 
@@ -47,24 +48,25 @@ def test_staff_fix_a_visit_in_the_console_with_rule_errors_in_japanese(page):  #
     page.goto("/console/visit-requests")
     card = page.locator(f"#vr-{request_id}").locator("xpath=..")
     day = f"{start.year}年{start.month}月{start.day}日("
-    assert day in card.inner_text() and "南部町" in card.inner_text()  # 地区: the town, not 「—」
+    says(card, day)
+    says(card, "南部町")  # 地区: the town, not 「—」
     page.get_by_label("現場管理責任者", exact=True).select_option(label="現場 一郎(現場管理責任者)")
     page.get_by_role("button", name="訪問を確定して相談者に知らせる").click()
     alert = page.get_by_role("alert").first
-    assert "下の各項目の横の説明を確かめてください" in alert.inner_text()
+    says(alert, "下の各項目の横の説明を確かめてください")
     # The refusal beside the input it is about (issue 19), announced with the field.
     worker = page.get_by_label("業務従事者", exact=True)
     assert worker.get_attribute("aria-invalid") == "true"
     described = worker.get_attribute("aria-describedby")
-    assert "2人以上の業務従事者を配置してください" in page.locator(f"#{described}").inner_text()
+    says(page.locator(f"#{described}"), "2人以上の業務従事者を配置してください")
     page.get_by_label("現場管理責任者", exact=True).select_option(label="現場 一郎(現場管理責任者)")
     page.get_by_label("業務従事者", exact=True).select_option(label="従事 二郎(業務従事者)")
     page.get_by_label("同行する市職員").select_option(label="市 三郎(市職員)")
     page.get_by_role("button", name="訪問を確定して相談者に知らせる").click()
     page.wait_for_url(re.compile(r"/console/events/\d+"))
-    assert "訪問の日程を確定し、予定表に載せました" in page.locator("main").inner_text()
+    says(page.locator("main"), "訪問の日程を確定し、予定表に載せました")
     page.goto(f"/console/schedule?view=day&date={start.date().isoformat()}")
-    assert "10:00" in page.locator("main").inner_text()
+    says(page.locator("main"), "10:00")
     with db.reader() as s:
         assert s.get(VisitRequest, request_id).status == "scheduled"
         assert s.query(OutboxMessage).filter_by(source="visit_scheduled").count() == 1
