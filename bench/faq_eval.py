@@ -191,7 +191,9 @@ def protocol(args) -> int:
                                            "and 7; not read)"),
                         ("faq_untouched8", "eighth untouched set (measured on rounds 6, 7 "
                                            "and 8; not read)"),
-                        ("faq_untouched9", "UNTOUCHED set 9 (never tuned on, never read)")):
+                        ("faq_untouched9", "ninth untouched set (measured on round 8 and "
+                                           "after; not read)"),
+                        ("faq_untouched10", "UNTOUCHED set 10 (never tuned on, never read)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings

@@ -28,6 +28,7 @@ class Item:
     topic: str
     source: str
     group: str
+    pair: str | None = None  # a second topic that is as good an answer (harvests 7-10)
 
 
 def retrieval_engine() -> FaqEngine:
@@ -49,7 +50,8 @@ def source_items() -> list[Item]:
     out = []
     for src in clf.load_sources():
         for row in clf.source_rows(src):
-            out.append(Item(row["q"], row["topic"], src["name"], src.get("group", src["name"])))
+            out.append(Item(row["q"], row["topic"], src["name"], src.get("group", src["name"]),
+                            row.get("pair")))
     return out
 
 

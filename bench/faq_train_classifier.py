@@ -6,8 +6,9 @@
 Training data: the knowledge base and every source of ``data/sources.yaml``
 (never the untouched set). ``--fit`` runs leave-one-source-out (each source
 group scored by a classifier trained without it) and picks ``mix_classifier``,
-``temperature``, ``combined_answer_at`` and ``combined_suggest_at`` on those
-held-out predictions only: the fit never sees a question's own source.
+``temperature``, ``combined_answer_at``, ``combined_suggest_at`` and
+``related_at`` (the 「関連」 button of two-topic questions) on those held-out
+predictions only: the fit never sees a question's own source.
 """
 
 from __future__ import annotations
@@ -92,6 +93,45 @@ def fit(engine, feat, held_out, base):
     return best
 
 
+RELATED_GRID = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3)
+RELATED_PRECISION = 0.45
+
+
+def related_buttons(engine, feat, pairs, st) -> dict[str, int]:
+    """Of the answered in-scope questions: how many get a 「関連」 button, and how many of
+    those buttons name the question's label or its pair topic (``hit``), or its label
+    when the answer itself is wrong (``saves``: the right answer one tap away)."""
+    out = {"answered": 0, "right": 0, "shown": 0, "hit": 0, "saves": 0}
+    for it, proba in pairs:
+        mt, english, v, _, scores = feat.get(it.q)
+        if it.topic == OOS or not mt.strip() or (english and engine.english_referral(it.q)):
+            continue
+        pred = engine.decide(mt, v, dict(scores), proba, english, st)
+        if pred.topic is None:
+            continue
+        out["answered"] += 1
+        out["right"] += pred.topic == it.topic
+        if pred.related:
+            out["shown"] += 1
+            out["hit"] += pred.related[0] in (it.topic, it.pair)
+            out["saves"] += pred.related[0] == it.topic
+    return out
+
+
+def fit_related(engine, feat, held_out, st):
+    """``related_at``: the lowest threshold at which at least 45 % of the 「関連」 buttons
+    name the topic asked about or its pair (harvest groups, held out by page), so that a
+    two-topic question gets both topics while one button in two is not noise."""
+    new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps]
+    for at in RELATED_GRID:
+        trial = replace(st, related_at=at)
+        r = related_buttons(engine, feat, new, trial)
+        if r["shown"] and r["hit"] / r["shown"] >= RELATED_PRECISION:
+            return trial, r
+    trial = replace(st, related_at=RELATED_GRID[-1])
+    return trial, related_buttons(engine, feat, new, trial)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--write", action="store_true")
@@ -115,6 +155,11 @@ def main(argv=None) -> int:
               f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}; "
               f"harvest sources top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%} "
               f"OOS rejected {m_new['oos_rejected']:.1%}")
+        st, r = fit_related(engine, feat, held_out, st)
+        print(f"related_at {st.related_at}: a 「関連」 button on {r['shown']} of {r['answered']} "
+              f"answers of the harvest sources; {r['hit']} name the label or its pair; "
+              f"label answered or one tap away {(r['right'] + r['saves']) / r['answered']:.1%} "
+              f"(answered right {r['right'] / r['answered']:.1%})")
         # the same fitted mix, on each round's harvest sources and the others apart
         for name, keep in (*((f"harvest{r}", lambda g, r=r: g.split("_")[0] == f"harvest{r}")
                              for r in range(4, 11)),
@@ -128,7 +173,7 @@ def main(argv=None) -> int:
             raw = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8"))
             raw.update(mix_classifier=st.mix_classifier, temperature=st.temperature,
                        combined_answer_at=st.combined_answer_at,
-                       combined_suggest_at=st.combined_suggest_at)
+                       combined_suggest_at=st.combined_suggest_at, related_at=st.related_at)
             CALIBRATION.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     if args.write:
         model.save()
