@@ -64,3 +64,37 @@ def test_someone_going_for_you_is_a_proxy(concepts):
     v = views("母に役所へ行ってもらうことはできますか")
     assert "proxy" in concepts.find(v.surface, v.reading)
     assert "proxy" in concepts.find_english("Can I pick up her card at city hall?")
+
+
+@pytest.mark.parametrize(("question", "concept"), [
+    # session 7: wording residents use in English that named no concept before
+    ("Is there an express issuance for newborns?", "time"),
+    ("Can I get the card faster if I am in a hurry?", "time"),
+    ("Can I keep my hijab on in the photo?", "baby_photo"),
+    ("My father lives in a care home. How can he apply?", "facility"),
+    ("What is stored on the IC chip?", "privacy"),
+    ("Where is the 23-digit code?", "app_form"),
+    ("Where can I find my 12-digit number?", "notification_card"),
+    ("Do I need a stamp to send the form?", "apply_mail"),
+    ("Can I use the card as photo ID at the bank?", "uses"),
+    ("The city sent back my application. What now?", "defect"),
+    ("I left my card on the train.", "lost"),
+])
+def test_common_english_wording_names_its_concept(concepts, question, concept):
+    assert concept in concepts.find_english(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How does the high-cost medical care system work?",
+    "Where do we register the birth of our baby?",
+    "How do I get a moving-out certificate?",
+    "How do I ask the post office to redeliver a parcel?",
+])
+def test_other_registrations_in_english_are_referred(concepts, question):
+    assert concepts.referral(set(concepts.find_english(question))) == "other_service"
+
+
+def test_registering_an_address_with_the_card_stays_in_scope(concepts):
+    # "register my address" is the counter (apply when moving in), not a referral
+    question = "Can I apply for the My Number card when I register my address?"
+    assert concepts.referral(set(concepts.find_english(question))) is None
