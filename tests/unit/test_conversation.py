@@ -199,6 +199,16 @@ def test_an_english_question_is_answered_in_english_and_english_is_offered(sessi
     assert [c.value for c in replies[1].choices] == ["lang:en", "lang:ja"]
 
 
+def test_a_question_on_two_topics_gets_the_answer_and_a_related_button(session):
+    # the PIN of a child's card: the forgotten PIN is answered, the parent's part is one tap away
+    replies = send(session, text="小学生の娘のカードの暗証番号を忘れてしまいました。親が代わりに手続きできますか")
+    assert templates(replies)[0] == "faq/answers/pin_forgot_lock"
+    assert "faq:minors_legal_rep" in [c.value for c in replies[0].choices]
+    # following the button answers the second topic
+    replies = send(session, "choice", value="faq:minors_legal_rep")
+    assert "faq/answers/minors_legal_rep" in templates(replies)
+
+
 def test_a_request_for_someone_elses_number_is_refused(session):
     replies = send(session, text="他人のマイナンバーを調べてほしいです")
     assert "faq/referral/others_data" in templates(replies)
