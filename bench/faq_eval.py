@@ -193,7 +193,10 @@ def protocol(args) -> int:
                                            "and 8; not read)"),
                         ("faq_untouched9", "ninth untouched set (measured on round 8 and "
                                            "after; not read)"),
-                        ("faq_untouched10", "UNTOUCHED set 10 (never tuned on, never read)")):
+                        ("faq_untouched10", "tenth untouched set (measured on rounds 8 and 9; "
+                                            "not read)"),
+                        ("faq_untouched11", "UNTOUCHED set 11 (never tuned on; run once on "
+                                            "round 9)")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings

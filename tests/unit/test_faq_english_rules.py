@@ -98,3 +98,39 @@ def test_registering_an_address_with_the_card_stays_in_scope(concepts):
     # "register my address" is the counter (apply when moving in), not a referral
     question = "Can I apply for the My Number card when I register my address?"
     assert concepts.referral(set(concepts.find_english(question))) is None
+
+
+@pytest.mark.parametrize(("question", "concept"), [
+    # round 9, from English pages held out by page (harvest 11)
+    ("I forgot my 4 digit code, where can I reset it?", "pin"),
+    ("Where can I reset my PIN?", "forgot_lock"),
+    ("Can someone use my card to pretend to be me?", "privacy"),
+    ("Is there any penalty if I never get the card?", "mandatory"),
+    ("Can I log into Mynaportal with the card?", "uses"),
+    ("What is the difference between the signature certificate and the user certificate?",
+     "e_cert"),
+    ("Who counts as a legal representative?", "child"),
+    ("Can I see a doctor with the notice of eligibility information?", "qualification_cert"),
+])
+def test_more_english_wording_names_its_concept(concepts, question, concept):
+    assert concept in concepts.find_english(question)
+
+
+def test_the_ways_to_apply_ask_for_the_methods(concepts):
+    assert to_japanese("What are all the different ways to apply for a My Number Card?",
+                       concepts) == "申請方法"
+
+
+@pytest.mark.parametrize("question", [
+    "Should I close my bank account before I leave Japan?",
+    "How much notice do I have to give my landlord?",
+    "I still have an old alien registration card. Can I use it?",
+])
+def test_banking_housing_and_immigration_in_english_are_referred(concepts, question):
+    assert concepts.referral(set(concepts.find_english(question))) == "other_service"
+
+
+def test_a_residence_certificate_at_a_convenience_store_stays_in_scope(concepts):
+    # the card prints it at a konbini (konbini_koufu): not a referral
+    question = "Can I get a residence certificate at a convenience store with the card?"
+    assert concepts.referral(set(concepts.find_english(question))) is None
