@@ -195,8 +195,10 @@ def protocol(args) -> int:
                                            "after; not read)"),
                         ("faq_untouched10", "tenth untouched set (measured on rounds 8 and 9; "
                                             "not read)"),
-                        ("faq_untouched11", "UNTOUCHED set 11 (never tuned on; run once on "
-                                            "round 9)")):
+                        ("faq_untouched11", "eleventh set (never tuned on, never read; run "
+                                            "once on round 9)"),
+                        ("faq_untouched12", "twelfth set (never tuned on, never read; run "
+                                            "once on round 9): write set 13 before round 10")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
