@@ -72,6 +72,8 @@ def test_staff_signs_in_with_the_keyboard(page):
     page.keyboard.press("Tab")  # the skip link comes first
     page.get_by_label("ログインID").fill("mgr")
     page.get_by_label("ログインID").press("Tab")
+    # Tab goes from the login ID to the password, in reading order
+    assert page.get_by_label("パスワード").evaluate("el => el === document.activeElement")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/console/inbox"))
