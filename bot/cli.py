@@ -12,7 +12,7 @@ db_cli = AppGroup("db", help="Database schema.")
 keys_cli = AppGroup("keys", help="Encryption keys for personal data.")
 line_cli = AppGroup("line", help="LINE channel setup.")
 outbox_cli = AppGroup("outbox", help="Outbound message queue.")
-contracts_cli = AppGroup("contracts", help="Contract periods (契約期間).")
+contracts_cli = AppGroup("contracts", help="Contract periods of the support contract.")
 
 
 def alembic_config():

@@ -78,7 +78,8 @@ def _person_names(text: str) -> str:
     tokenizer, mode = _tokenizer()
     with _lock:  # a Sudachi tokenizer is not safe to share between threads
         morphemes = [(m.surface(), m.part_of_speech()) for m in tokenizer.tokenize(text, mode)]
-    return "".join(NAME if pos[1:3] == ("固有名詞", "人名") else surface
+    name_pos = tuple(_words()["person_name_pos"])
+    return "".join(NAME if pos[1:3] == name_pos else surface
                    for surface, pos in morphemes)  # fmt: skip
 
 

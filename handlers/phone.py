@@ -108,7 +108,8 @@ def language_keys(voice: bool) -> list[tuple[str, Choice]]:
     other = "en" if current_locale() != "en" else DEFAULT_LOCALE
     return [
         (LANGUAGE_KEY, Choice(NATIVE_NAMES[other], f"lang:{other}")),
-        (OTHER_LANGUAGES_KEY, Choice("・".join(NATIVE_NAMES[c] for c in ("ko", "zh_Hans", "vi")),
+        (OTHER_LANGUAGES_KEY, Choice(label("language_list", names=[NATIVE_NAMES[c] for c in
+                                                                   ("ko", "zh_Hans", "vi")]),
                                      VOICE_LANGUAGES_VALUE)),
     ]
 
