@@ -35,15 +35,27 @@ from handlers.faq import classifier as clf
 CALIBRATION = ROOT / "handlers" / "faq" / "data" / "calibration.yaml"
 
 
+def _predict(engine, feat: Featurizer, it, proba, settings):
+    """What ``FaqEngine.predict`` would say of a held-out question, or None when it is
+    referred before it is matched (an English question naming another matter) or empty."""
+    mt, english, v, _, scores = feat.get(it.q)
+    if not mt.strip() or (english and engine.english_referral(it.q) is not None):
+        return None
+    return engine.decide(mt, v, dict(scores), proba, english, settings)
+
+
+def _harvest_split(held_out) -> tuple[list, list]:
+    """The held-out predictions of the harvest sources (new pages) and of the others."""
+    new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps]
+    rest = [p for g, ps in held_out.items() if not g.startswith("harvest") for p in ps]
+    return new, rest
+
+
 def score(engine, feat: Featurizer, pairs, settings) -> dict[str, float]:
     n_in = n_oos = right = top3 = rejected = 0
     for it, proba in pairs:
-        mt, english, v, _, scores = feat.get(it.q)
-        if not mt.strip() or (english and engine.english_referral(it.q) is not None):
-            pred_topic, pred_top3 = None, ()  # as FaqEngine.predict: referred, not matched
-        else:
-            pred = engine.decide(mt, v, dict(scores), proba, english, settings)
-            pred_topic, pred_top3 = pred.topic, pred.top3
+        pred = _predict(engine, feat, it, proba, settings)
+        pred_topic, pred_top3 = (None, ()) if pred is None else (pred.topic, pred.top3)
         if it.topic == OOS:
             n_oos += 1
             rejected += pred_topic is None
@@ -76,8 +88,7 @@ def fit(engine, feat, held_out, base):
     answer threshold to 0.45 and cost 4.5 points of their top-1 for 4 points
     of their out-of-scope rejection: not taken.)
     """
-    new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps]
-    rest = [p for g, ps in held_out.items() if not g.startswith("harvest") for p in ps]
+    new, rest = _harvest_split(held_out)
     best = None
     for a, t in itertools.product((0.5, 0.6, 0.7, 0.8, 0.9), (0.03, 0.05, 0.08, 0.12)):
         for ans in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45):
@@ -103,11 +114,8 @@ def related_buttons(engine, feat, pairs, st) -> dict[str, int]:
     when the answer itself is wrong (``saves``: the right answer one tap away)."""
     out = {"answered": 0, "right": 0, "shown": 0, "hit": 0, "saves": 0}
     for it, proba in pairs:
-        mt, english, v, _, scores = feat.get(it.q)
-        if it.topic == OOS or not mt.strip() or (english and engine.english_referral(it.q)):
-            continue
-        pred = engine.decide(mt, v, dict(scores), proba, english, st)
-        if pred.topic is None:
+        pred = None if it.topic == OOS else _predict(engine, feat, it, proba, st)
+        if pred is None or pred.topic is None:
             continue
         out["answered"] += 1
         out["right"] += pred.topic == it.topic
@@ -122,7 +130,7 @@ def fit_related(engine, feat, held_out, st):
     """``related_at``: the lowest threshold at which at least 45 % of the 「関連」 buttons
     name the topic asked about or its pair (harvest groups, held out by page), so that a
     two-topic question gets both topics while one button in two is not noise."""
-    new = [p for g, ps in held_out.items() if g.startswith("harvest") for p in ps]
+    new, _ = _harvest_split(held_out)
     for at in RELATED_GRID:
         trial = replace(st, related_at=at)
         r = related_buttons(engine, feat, new, trial)
