@@ -196,9 +196,12 @@ def protocol(args) -> int:
                         ("faq_untouched10", "tenth untouched set (measured on rounds 8 and 9; "
                                             "not read)"),
                         ("faq_untouched11", "eleventh set (never tuned on, never read; run "
-                                            "once on round 9)"),
+                                            "on rounds 9 and 10)"),
                         ("faq_untouched12", "twelfth set (never tuned on, never read; run "
-                                            "once on round 9): write set 13 before round 10")):
+                                            "on rounds 9 and 10)"),
+                        ("faq_untouched13", "thirteenth set (never tuned on, never read; run "
+                                            "once on round 9, once on round 10): write set "
+                                            "14 before round 11")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings

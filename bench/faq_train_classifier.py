@@ -170,7 +170,7 @@ def main(argv=None) -> int:
               f"(answered right {r['right'] / r['answered']:.1%})")
         # the same fitted mix, on each round's harvest sources and the others apart
         for name, keep in (*((f"harvest{r}", lambda g, r=r: g.split("_")[0] == f"harvest{r}")
-                             for r in range(4, 12)),
+                             for r in range(4, 13)),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]
             if part:

@@ -120,3 +120,29 @@ def test_card_questions_naming_another_procedure_stay_in_scope(concepts, questio
 def test_the_ways_to_apply_ask_for_the_methods(concepts):
     assert to_japanese("What are all the different ways to apply for a My Number Card?",
                        concepts) == "申請方法"
+
+
+# round 10: does the question name the card at all? The rewrite used to keep only the
+# concepts, so "extend my period of stay" and "my card after my period of stay is
+# extended" became the same Japanese; a question naming neither the card, its number,
+# nor one of the card's own concepts now starts with the marker clause.
+@pytest.mark.parametrize("question, marked", [
+    ("What documents do I need to extend my period of stay at immigration?", True),
+    ("I lost my bank card and my residence card.", True),
+    ("How much is the fee when the visa extension is approved?", True),
+    ("My residence card was renewed. Do I need to update my My Number card?", False),
+    ("Can foreign residents get a card too?", False),
+    ("Which PIN do I use for filing my taxes online?", False),
+    ("What is the eligibility certificate?", False),
+    ("Can someone from the city visit my mother to take her application?", False),
+    ("How long until my individual number arrives?", False),
+])
+def test_a_question_that_does_not_name_the_card_is_marked(concepts, question, marked):
+    marker = concepts.english["unnamed_marker"] + concepts.english["clause_joiner"]
+    text = to_japanese(question, concepts)
+    assert text and text.startswith(marker) is marked, text
+
+
+def test_a_question_with_no_concept_gets_no_marker(concepts):
+    # nothing about the card at all stays '' (unknown), not a lone marker to match
+    assert to_japanese("Tell me a joke about penguins.", concepts) == ""
