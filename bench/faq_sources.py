@@ -67,7 +67,7 @@ class Featurizer:
         if hit is None:
             mt, english = self.engine.match_text(text)
             v = views(mt)
-            feats = self.engine.classifier_features(v)
+            feats = self.engine.classifier_features(v, text if english else "")
             scores = self.engine.raw_scores(mt) if mt.strip() else {}
             hit = (mt, english, v, feats, scores)
             self._cache[text] = hit

@@ -2,7 +2,9 @@
 
 Features of a question: its content words (``w:``), the character bigrams of
 its folded surface (``s:``) and its concepts (``c:``, ``data/concepts.yaml``),
-binary, L2-normalised, concepts weighted up. Trained at build time by
+binary, L2-normalised, concepts weighted up; for an English question also its
+own English words (``e:``, at half weight), since its Japanese rewrite keeps
+only the concepts. Trained at build time by
 ``bench/faq_train_classifier.py`` on the knowledge base and the labelled
 example sources (``data/sources.yaml``), shipped as ``data/classifier.npz``
 (about 0.5 MB). The file stores a hash of everything it was trained on; when
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +28,15 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_FILE = DATA / "classifier.npz"
 SOURCES_FILE = DATA / "sources.yaml"
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"  # 2: English word features (round 10)
 CONCEPT_WEIGHT = 2.0
+ENGLISH_WEIGHT = 0.5
+_EN_WORD = re.compile(r"[a-z]+")
 OOS = "out_of_scope"
 
 
-def featurize(surface: str, words: Iterable[str], concepts: Iterable[str]) -> dict[str, float]:
+def featurize(surface: str, words: Iterable[str], concepts: Iterable[str],
+              english_words: Iterable[str] = ()) -> dict[str, float]:
     feats: dict[str, float] = {}
     for w in words:
         feats["w:" + w] = 1.0
@@ -38,8 +44,27 @@ def featurize(surface: str, words: Iterable[str], concepts: Iterable[str]) -> di
         feats["s:" + surface[i : i + 2]] = 1.0
     for c in concepts:
         feats["c:" + c] = CONCEPT_WEIGHT
+    feats = _unit(feats)
+    # an English question's own words (``e:``) beside its Japanese rewrite, together
+    # worth half of it: what the concept lists do not name still counts (round 10)
+    english = set(english_words)
+    for w in english:
+        feats["e:" + w] = ENGLISH_WEIGHT / float(np.sqrt(len(english)))
+    return _unit(feats) if english else feats
+
+
+def _unit(feats: dict[str, float]) -> dict[str, float]:
     norm = float(np.sqrt(sum(x * x for x in feats.values()))) or 1.0
     return {k: x / norm for k, x in feats.items()}
+
+
+def english_words(text: str, stop_words: Iterable[str]) -> list[str]:
+    """The content words of an English question, lower-cased, a final "s" cut
+    (a crude stem, the same at training and at run time); ``stop_words`` and words
+    of one or two letters left out."""
+    stop = set(stop_words)
+    return sorted({w.rstrip("s") for w in _EN_WORD.findall(text.lower())
+                   if w not in stop and len(w) > 2})
 
 
 @dataclass

@@ -435,8 +435,12 @@ class FaqEngine:
              + st.coef_other_service * float(other_service) + st.intercept)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def classifier_features(self, v: Views) -> dict[str, float]:
-        return clf.featurize(v.surface, v.words, self.concepts.find(v.surface, v.reading))
+    def classifier_features(self, v: Views, english_text: str = "") -> dict[str, float]:
+        """The classifier's features of a question's views (and, for an English
+        question, of its original English words)."""
+        words = (clf.english_words(english_text, self.concepts.english.get("stop_words") or ())
+                 if english_text else ())
+        return clf.featurize(v.surface, v.words, self.concepts.find(v.surface, v.reading), words)
 
     def match_text(self, text: str) -> tuple[str, bool]:
         """The text to match (an English question rewritten to Japanese) and is-English."""
@@ -458,10 +462,10 @@ class FaqEngine:
                 best, topic = sim, label
         return topic if best >= at else None
 
-    def classifier_proba(self, v: Views) -> dict[str, float] | None:
+    def classifier_proba(self, v: Views, english_text: str = "") -> dict[str, float] | None:
         if self.classifier is None or self.settings.mix_classifier <= 0:
             return None
-        return self.classifier.proba(self.classifier_features(v))
+        return self.classifier.proba(self.classifier_features(v, english_text))
 
     @staticmethod
     def mix(scores: dict[str, float], proba: dict[str, float] | None,
@@ -493,7 +497,8 @@ class FaqEngine:
             return _with(self._predict_retrieval(text), english=english)
         v = views(text)
         scores = self._raw_scores(text, v)
-        return self.decide(text, v, scores, self.classifier_proba(v), english)
+        proba = self.classifier_proba(v, original if english else "")
+        return self.decide(text, v, scores, proba, english)
 
     def decide(self, text: str, v: Views, scores: dict[str, float],
                proba: dict[str, float] | None, english: bool = False,

@@ -146,3 +146,26 @@ def test_a_question_that_does_not_name_the_card_is_marked(concepts, question, ma
 def test_a_question_with_no_concept_gets_no_marker(concepts):
     # nothing about the card at all stays '' (unknown), not a lone marker to match
     assert to_japanese("Tell me a joke about penguins.", concepts) == ""
+
+
+def test_the_classifier_also_sees_an_english_questions_own_words(concepts):
+    # round 10: the Japanese rewrite keeps only the concepts; the question's own words
+    # ("immigration", "extend") reach the classifier as e: features at half weight
+    import numpy as np
+
+    from handlers.faq import classifier as clf
+
+    stop = concepts.english["stop_words"]
+    words = clf.english_words("What documents do I need to extend my period of stay at "
+                              "immigration?", stop)
+    assert words == ["document", "extend", "immigration", "need", "period", "stay"]
+    plain = clf.featurize("在留期間", ["在留", "期間"], {"foreign"})
+    both = clf.featurize("在留期間", ["在留", "期間"], {"foreign"}, words)
+    assert not any(k.startswith("e:") for k in plain)
+    assert {k[2:] for k in both if k.startswith("e:")} == set(words)
+    for feats in (plain, both):
+        assert abs(float(np.sqrt(sum(x * x for x in feats.values()))) - 1.0) < 1e-9
+    # together the English words weigh half of the rewrite's features
+    e_norm = np.sqrt(sum(x * x for k, x in both.items() if k.startswith("e:")))
+    rest_norm = np.sqrt(sum(x * x for k, x in both.items() if not k.startswith("e:")))
+    assert abs(e_norm / rest_norm - clf.ENGLISH_WEIGHT) < 1e-9
