@@ -200,8 +200,10 @@ def protocol(args) -> int:
                         ("faq_untouched12", "twelfth set (never tuned on, never read; run "
                                             "on rounds 9 and 10)"),
                         ("faq_untouched13", "thirteenth set (never tuned on, never read; run "
-                                            "once on round 9, once on round 10): write set "
-                                            "14 before round 11")):
+                                            "on round 9 and on round 10)"),
+                        ("faq_untouched14", "fourteenth set (never tuned on, never read; "
+                                            "written after round 10, run once on it): write "
+                                            "set 15 before round 11")):
         rows = load(str(ROOT / "tests" / "data" / name / "questions.jsonl"))
         preds = predict_in_process([r["q"] for r in rows])
         preds = predict_in_process([r["q"] for r in rows])  # second pass: warm timings
