@@ -169,8 +169,9 @@ def main(argv=None) -> int:
               f"label answered or one tap away {(r['right'] + r['saves']) / r['answered']:.1%} "
               f"(answered right {r['right'] / r['answered']:.1%})")
         # the same fitted mix, on each round's harvest sources and the others apart
-        for name, keep in (*((f"harvest{r}", lambda g, r=r: g.split("_")[0] == f"harvest{r}")
-                             for r in range(4, 13)),
+        harvests = sorted({g.split("_")[0] for g in held_out if g.startswith("harvest")},
+                          key=lambda h: int(h.removeprefix("harvest")))
+        for name, keep in (*((h, lambda g, h=h: g.split("_")[0] == h) for h in harvests),
                            ("earlier sources", lambda g: not g.startswith("harvest"))):
             part = [p for g, ps in held_out.items() if keep(g) for p in ps]
             if part:

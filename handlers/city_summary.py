@@ -1,12 +1,12 @@
 """A summary of a complaint the city may read: nobody named, no numbers to call.
 
-仕様書: complaints go to the city 「遅延なく」, but the notice travels by e-mail and
+The specification: complaints go to the city without delay, but the notice travels by e-mail and
 is shown to the city's staff, so what a resident wrote is reduced before it
 leaves: My Numbers and application ids (``handlers.redact``), e-mail
 addresses, any number of four digits or more (phone numbers, postal codes,
 house numbers: digit groups joined by a dash), the names we know (the resident's display name, staff names)
 and the names we can recognise (a word before an honorific, from
-``data/name_words.yaml``; Sudachi's 人名 tags). Over-hiding is accepted; a
+``data/name_words.yaml``; Sudachi's person-name tags). Over-hiding is accepted; a
 name or number getting through is not.
 """
 

@@ -58,13 +58,12 @@ def _unit(feats: dict[str, float]) -> dict[str, float]:
     return {k: x / norm for k, x in feats.items()}
 
 
-def english_words(text: str, stop_words: Iterable[str]) -> list[str]:
+def english_words(text: str, stop_words: frozenset[str]) -> list[str]:
     """The content words of an English question, lower-cased, a final "s" cut
     (a crude stem, the same at training and at run time); ``stop_words`` and words
     of one or two letters left out."""
-    stop = set(stop_words)
     return sorted({w.rstrip("s") for w in _EN_WORD.findall(text.lower())
-                   if w not in stop and len(w) > 2})
+                   if w not in stop_words and len(w) > 2})
 
 
 @dataclass

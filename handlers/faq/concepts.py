@@ -11,6 +11,7 @@ out-of-scope concept picks the referral an unanswered question gets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,24 @@ class Concepts:
             for c in concepts for term in c.en
         ]
         self.by_id = {c.id: c for c in concepts}
+        # round 10: does an English question name the card? (``card_words`` — "card"
+        # not after one of ``other_cards`` — or one of ``card_concepts``), and the
+        # words left out of its classifier features; built once here
+        en = self.english
+        others = "".join(rf"(?<!\b{re.escape(w)} )" for w in en.get("other_cards") or ())
+        self._card_named = re.compile("|".join(
+            others + rf"\b{re.escape(w)}" + (r"s?\b" if w == "card" else "")
+            for w in en.get("card_words") or ())) if en.get("card_words") else None
+        self.card_concepts = frozenset(en.get("card_concepts") or ())
+        self.stop_words = frozenset(en.get("stop_words") or ())
+
+    def names_the_card(self, text: str, found: Iterable[str] = ()) -> bool:
+        """Does an English question name the card, its number or the support
+        programme (``card_words``), or one of the card's own concepts (``found``
+        among ``card_concepts``: the PIN, the eligibility certificate ...)?"""
+        if self._card_named is None or not self.card_concepts.isdisjoint(found):
+            return True
+        return self._card_named.search(text.lower()) is not None
 
     def find(self, surface: str, reading: str) -> set[str]:
         return {cid for cid, s, r in self._ja if s in surface or (r and r in reading)}

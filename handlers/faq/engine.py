@@ -438,8 +438,7 @@ class FaqEngine:
     def classifier_features(self, v: Views, english_text: str = "") -> dict[str, float]:
         """The classifier's features of a question's views (and, for an English
         question, of its original English words)."""
-        words = (clf.english_words(english_text, self.concepts.english.get("stop_words") or ())
-                 if english_text else ())
+        words = clf.english_words(english_text, self.concepts.stop_words) if english_text else ()
         return clf.featurize(v.surface, v.words, self.concepts.find(v.surface, v.reading), words)
 
     def match_text(self, text: str) -> tuple[str, bool]:

@@ -44,21 +44,6 @@ OUTRANKED = (("time", "expiry"), ("pickup", "proxy"), ("e_cert", "pin"),
              ("face_auth", "health_insurance"))
 
 
-def names_the_card(text: str, english: dict) -> bool:
-    """Does an English question name the card, its number or the support programme?
-
-    ``card_words`` of concepts.yaml, where "card" preceded by one of
-    ``other_cards`` (a residence card, a bank card) does not count.
-    """
-    words = english.get("card_words") or ()
-    if not words:
-        return True
-    others = "".join(rf"(?<!\b{re.escape(w)} )" for w in english.get("other_cards") or ())
-    pattern = "|".join(others + rf"\b{re.escape(w)}" + (r"s?\b" if w == "card" else "")
-                       for w in words)
-    return re.search(pattern, text.lower()) is not None
-
-
 def to_japanese(text: str, concepts) -> str:
     """The Japanese phrase of each concept found, in order ('' if none).
 
@@ -66,22 +51,19 @@ def to_japanese(text: str, concepts) -> str:
     concept is there (a bare card word pulls towards "what is the card");
     the rest is read as a question about the card. A question with nothing
     but "what is" is not about the card (''). A question that names neither
-    the card nor its number (``names_the_card``) nor one of the card's own
-    concepts (``card_concepts``: the PIN, the eligibility certificate ...)
-    starts with the ``unnamed_marker`` clause, a signal the classifier
-    learns from.
+    the card nor its number nor one of the card's own concepts
+    (``Concepts.names_the_card``) starts with the ``unnamed_marker`` clause,
+    a signal the classifier learns from.
     """
-    rewritten = _concept_clauses(text, concepts)
+    at = concepts.find_english_at(text)
+    rewritten = _concept_clauses(text, at, concepts)
     marker = concepts.english.get("unnamed_marker")
-    own = set(concepts.english.get("card_concepts") or ())
-    if (rewritten and marker and not names_the_card(text, concepts.english)
-            and not own.intersection(concepts.find_english(text))):
+    if rewritten and marker and not concepts.names_the_card(text, (c for _, c in at)):
         return marker + concepts.english.get("clause_joiner", " ") + rewritten
     return rewritten
 
 
-def _concept_clauses(text: str, concepts) -> str:
-    at = concepts.find_english_at(text)
+def _concept_clauses(text: str, at: list[tuple[int, str]], concepts) -> str:
     found = [c for _, c in at]
     if found and all(c in QUESTION_FORM for c in found):
         return ""  # only "what is ...": nothing about the card

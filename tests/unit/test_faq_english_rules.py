@@ -155,9 +155,8 @@ def test_the_classifier_also_sees_an_english_questions_own_words(concepts):
 
     from handlers.faq import classifier as clf
 
-    stop = concepts.english["stop_words"]
     words = clf.english_words("What documents do I need to extend my period of stay at "
-                              "immigration?", stop)
+                              "immigration?", concepts.stop_words)
     assert words == ["document", "extend", "immigration", "need", "period", "stay"]
     plain = clf.featurize("在留期間", ["在留", "期間"], {"foreign"})
     both = clf.featurize("在留期間", ["在留", "期間"], {"foreign"}, words)
