@@ -93,6 +93,11 @@ class Settings:
     combined_answer_at: float = 0.5
     combined_suggest_at: float = 0.2
     related_at: float = 0.25
+    # Round 11: the best topic is answered only when it is this many times as likely as
+    # out of scope (1 = merely more likely). Fitted with combined_answer_at: a lower
+    # threshold with a wider margin over out of scope answers more of the in-scope
+    # questions whose best topic is right and still refers the out-of-scope ones.
+    answer_over_oos: float = 1.0
     staff_match_at: float = 0.8
     # A question naming another service and no card term is at most suggested,
     # never answered outright (in the dev files such questions are all out of scope).
@@ -522,7 +527,7 @@ class FaqEngine:
         best = probs[ranked[0]]
         conf = round(best, 4)
         gated = (other and st.gate_other_service) or referral is not None
-        if best >= st.combined_answer_at and best > oos and not gated:
+        if best >= st.combined_answer_at and best > st.answer_over_oos * oos and not gated:
             second = ranked[1]
             related = (second,) if probs[second] >= st.related_at else ()
             return Prediction(ranked[0], top3, conf, ANSWER, related, None, english)

@@ -200,13 +200,14 @@ def test_an_english_question_is_answered_in_english_and_english_is_offered(sessi
 
 
 def test_a_question_on_two_topics_gets_the_answer_and_a_related_button(session):
-    # the PIN of a child's card: the forgotten PIN is answered, the parent's part is one tap away
-    replies = send(session, text="小学生の娘のカードの暗証番号を忘れてしまいました。親が代わりに手続きできますか")
-    assert templates(replies)[0] == "faq/answers/pin_forgot_lock"
-    assert "faq:minors_legal_rep" in [c.value for c in replies[0].choices]
+    # giving up マイナ保険証 for the 資格確認書: the certificate is answered, the
+    # insurance use of the card is one tap away
+    replies = send(session, text="マイナ保険証を使うのをやめて資格確認書をもらうにはどうしたらいいですか")
+    assert templates(replies)[0] == "faq/answers/shikaku_kakuninsho"
+    assert "faq:myna_hokensho" in [c.value for c in replies[0].choices]
     # following the button answers the second topic
-    replies = send(session, "choice", value="faq:minors_legal_rep")
-    assert "faq/answers/minors_legal_rep" in templates(replies)
+    replies = send(session, "choice", value="faq:myna_hokensho")
+    assert "faq/answers/myna_hokensho" in templates(replies)
 
 
 def test_a_request_for_someone_elses_number_is_refused(session):

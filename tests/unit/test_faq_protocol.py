@@ -72,6 +72,12 @@ LATER_SETS = {
 }
 
 
+# Sets retired as test sets in round 11 (session 9): each had been measured on the
+# rounds it was written for, and from round 11 on it is a training source
+# (handlers/faq/data/sources.yaml, one group per set); only the later sets stay blind.
+RETIRED = frozenset(range(1, 15))
+
+
 @pytest.fixture(scope="module")
 def engine():
     return get_engine()
@@ -109,12 +115,18 @@ def test_the_later_untouched_sets_are_frozen_and_big_enough(number, digest):
     assert {r["topic"] for r in rows} <= set(kb.load().ids()) | {kb.OUT_OF_SCOPE}
 
 
-def test_the_untouched_set_is_never_a_source_nor_copied_into_the_data():
-    assert all("faq_untouched" not in s["file"] for s in clf.load_sources())
+def test_only_retired_sets_are_sources_and_no_blind_question_is_copied_into_the_data():
+    files = {s["file"] for s in clf.load_sources()}
+    blind = {str(_later(n).relative_to(ROOT)) for n in LATER_SETS if n not in RETIRED}
+    assert not files & blind
+    retired = {str(UNTOUCHED.relative_to(ROOT))} | {
+        str(_later(n).relative_to(ROOT)) for n in RETIRED if n != 1}
+    assert {f for f in files if "faq_untouched" in f} <= retired
     data = "".join(p.read_text(encoding="utf-8")
                    for p in [*(ROOT / "handlers" / "faq" / "data").glob("*.yaml"),
-                             *(ROOT / "tests" / "data").glob("faq_*.jsonl")])
-    rows = _rows(UNTOUCHED) + [r for n in LATER_SETS for r in _rows(_later(n))]
+                             *(ROOT / "tests" / "data").glob("faq_*.jsonl"),
+                             *(ROOT / f for f in files)])
+    rows = [r for n in LATER_SETS if n not in RETIRED for r in _rows(_later(n))]
     copied = [r["q"] for r in rows if r["q"].rstrip("。?？") in data]
     assert copied == []
 
