@@ -69,6 +69,9 @@ LATER_SETS = {
     # Written blind in session 9 before round 11, beside set 15 (27 hosts sha256 % 5 in
     # {0, 4}, none used before, no harvest this round); frozen before any measurement.
     16: "b9914def57885afb1f7576a27104b5aeba6063fbbbe6ca63f8fe1442666e5486",
+    # Written blind in session 9 after round 11 was finished (16 hosts sha256 % 5 in
+    # {1, 2, 3}, none used before); frozen, then run once on the shipped round-11 engine.
+    17: "e208bab713620d60e8b93d40dc3266153d63e732dd4ccf2d9c3bffe30b8e9ccc",
 }
 
 
