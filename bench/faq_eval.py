@@ -141,6 +141,10 @@ BLIND_SETS = (
                         "the baseline and on round 11)"),
     ("faq_untouched16", "sixteenth set (written blind before round 11, run on round 10 as "
                         "the baseline and on round 11)"),
+    ("faq_untouched17", "seventeenth set (written blind after round 11 was finished, run on "
+                        "it, then on round 10 for comparison)"),
+    ("faq_untouched18", "eighteenth set (written blind after round 11 was finished, run on "
+                        "it, then on round 10 for comparison)"),
 )
 
 
