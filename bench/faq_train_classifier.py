@@ -169,6 +169,12 @@ def fit_related(engine, feat, held_out, st):
     return trial, related_buttons(engine, feat, new, trial)
 
 
+def _print_fit(chosen: str, m: dict[str, float], m_new: dict[str, float]) -> None:
+    print(f"fit: {chosen}: LOSO top-1 {m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected "
+          f"{m['oos_rejected']:.1%}; harvests and sets top-1 {m_new['top1']:.1%} top-3 "
+          f"{m_new['top3']:.1%} OOS rejected {m_new['oos_rejected']:.1%}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--write", action="store_true")
@@ -186,17 +192,12 @@ def main(argv=None) -> int:
     if args.fit:
         held_out = loso(feat, knowledge)
         engine.classifier = model
-        obj, st, m, m_new = fit(engine, feat, held_out, engine.settings)
-        print(f"fit: mix {st.mix_classifier} T {st.temperature} answer_at "
-              f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}: LOSO top-1 "
-              f"{m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected {m['oos_rejected']:.1%}; "
-              f"harvests and sets top-1 {m_new['top1']:.1%} top-3 {m_new['top3']:.1%} "
-              f"OOS rejected {m_new['oos_rejected']:.1%}")
+        _, st, m, m_new = fit(engine, feat, held_out, engine.settings)
+        _print_fit(f"mix {st.mix_classifier} T {st.temperature} answer_at "
+                   f"{st.combined_answer_at} suggest_at {st.combined_suggest_at}", m, m_new)
         _, st, m, m_new = fit_over_oos(engine, feat, held_out, st)
-        print(f"fit: answer_over_oos {st.answer_over_oos} answer_at {st.combined_answer_at}: "
-              f"LOSO top-1 {m['top1']:.1%} top-3 {m['top3']:.1%} OOS rejected "
-              f"{m['oos_rejected']:.1%}; harvests and sets top-1 {m_new['top1']:.1%} "
-              f"top-3 {m_new['top3']:.1%} OOS rejected {m_new['oos_rejected']:.1%}")
+        _print_fit(f"answer_over_oos {st.answer_over_oos} answer_at {st.combined_answer_at}",
+                   m, m_new)
         st, r = fit_related(engine, feat, held_out, st)
         print(f"related_at {st.related_at}: a 「関連」 button on {r['shown']} of {r['answered']} "
               f"answers of the harvests and sets; {r['hit']} name the label or its pair; "

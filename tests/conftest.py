@@ -16,7 +16,7 @@ import os
 import shutil
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,13 +109,11 @@ def private_pg_schema():
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield url
     finally:
-        from models.db import db
-
-        if db.engine is not None and schema in str(db.engine.url):
-            db.engine.dispose()
+        _close_app_connections(url)
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
@@ -157,25 +155,18 @@ def _close_app_connections(url: str) -> None:
 
 
 class SqliteTemplate:
-    """A fresh SQLite database per test, copied from one built per worker.
+    """A fresh SQLite database per test, copied from one built per worker in ``folder``.
 
     Building the tables takes ~50 ms; copying the file well under 1 ms."""
 
-    def __init__(self) -> None:
-        self._path: Path | None = None
+    def __init__(self, folder: Path) -> None:
+        self._path = folder / "template.sqlite"
 
     def fresh(self, target: Path) -> str:
-        if self._path is None:
-            import tempfile
-
-            self._path = Path(tempfile.mkdtemp(prefix="myna-template-")) / "template.sqlite"
+        if not self._path.exists():
             _fresh_database(f"sqlite:///{self._path}")
         shutil.copyfile(self._path, target)
         return f"sqlite:///{target}"
-
-    def close(self) -> None:
-        if self._path is not None:
-            shutil.rmtree(self._path.parent, ignore_errors=True)
 
 
 class PostgresSchemaPool:
@@ -197,7 +188,7 @@ class PostgresSchemaPool:
     SEQUENCES = text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
 
     def __init__(self) -> None:
-        self._schema = None  # the context manager of private_pg_schema
+        self._schema = ExitStack()  # holds the private_pg_schema in use
         self.url: str | None = None
         self._engine = None
         self._fingerprint: str | None = None
@@ -209,8 +200,7 @@ class PostgresSchemaPool:
                 return self.url
             except Exception:  # noqa: BLE001 - a changed or locked schema: make a new one
                 self._drop()
-        self._schema = private_pg_schema()
-        self.url = self._schema.__enter__()
+        self.url = self._schema.enter_context(private_pg_schema())
         _fresh_database(self.url)
         from models.db import make_engine
 
@@ -245,23 +235,21 @@ class PostgresSchemaPool:
     def _drop(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-        schema, self._schema, self.url, self._engine = self._schema, None, None, None
-        if schema is not None:
-            try:
-                schema.__exit__(None, None, None)
-            except Exception:  # noqa: BLE001 - left for the server's next cleanup
-                pass
+        self.url, self._engine = None, None
+        try:
+            self._schema.close()
+        except Exception:  # noqa: BLE001 - left for the server's next cleanup
+            pass
 
     def close(self) -> None:
         self._drop()
 
 
 @pytest.fixture(scope="session")
-def _database_templates():
-    templates = {"sqlite": SqliteTemplate(), "postgres": PostgresSchemaPool()}
-    yield templates
-    for template in templates.values():
-        template.close()
+def _database_templates(tmp_path_factory):
+    pool = PostgresSchemaPool()
+    yield {"sqlite": SqliteTemplate(tmp_path_factory.mktemp("template")), "postgres": pool}
+    pool.close()
 
 
 @pytest.fixture
