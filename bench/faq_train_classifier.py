@@ -4,10 +4,12 @@
     .venv/bin/python bench/faq_train_classifier.py --fit --write  # + fit the mix on LOSO, write calibration.yaml
 
 Training data: the knowledge base and every source of ``data/sources.yaml``
-(since round 11 the retired blind sets 1-14 too; never sets 15 and later).
+(the retired blind sets 1-18 too: 1-14 since round 11, 15-18 since round 12;
+never sets 19 and later).
 ``--fit`` runs leave-one-source-out (each source group scored by a classifier
 trained without it) and picks ``mix_classifier``, ``temperature``,
-``combined_answer_at``, ``combined_suggest_at``, ``answer_over_oos`` and
+``combined_answer_at``, ``combined_suggest_at``, ``answer_over_oos``, the
+other-service override (``gate_override_at``, ``gate_override_over_oos``) and
 ``related_at`` (the 「関連」 button of two-topic questions) on those held-out
 predictions only: the fit never sees a question's own source.
 """
@@ -133,6 +135,19 @@ def fit_over_oos(engine, feat, held_out, st):
         for k, ans in itertools.product(OVER_OOS_GRID, ANSWER_GRID)))
 
 
+GATE_GRID = (1.0, 0.9, 0.8, 0.7, 0.6)  # 1.0: never answer a question gated as another service
+GATE_OVER_OOS_GRID = (10.0, 15.0, 20.0, 30.0)
+
+
+def fit_gate(engine, feat, held_out, st):
+    """``gate_override_at`` and ``gate_override_over_oos`` (round 12): when a question that
+    names another service and no card term is answered after all, because the mix is sure
+    of one topic. Same objective and out-of-scope floor as ``fit``; 1.0 (never) wins ties."""
+    return _best_of(engine, feat, held_out, (
+        replace(st, gate_override_at=g, gate_override_over_oos=k)
+        for g, k in itertools.product(GATE_GRID, GATE_OVER_OOS_GRID)))
+
+
 RELATED_GRID = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3)
 RELATED_PRECISION = 0.45
 
@@ -198,6 +213,9 @@ def main(argv=None) -> int:
         _, st, m, m_new = fit_over_oos(engine, feat, held_out, st)
         _print_fit(f"answer_over_oos {st.answer_over_oos} answer_at {st.combined_answer_at}",
                    m, m_new)
+        _, st, m, m_new = fit_gate(engine, feat, held_out, st)
+        _print_fit(f"gate_override_at {st.gate_override_at} over_oos {st.gate_override_over_oos}",
+                   m, m_new)
         st, r = fit_related(engine, feat, held_out, st)
         print(f"related_at {st.related_at}: a 「関連」 button on {r['shown']} of {r['answered']} "
               f"answers of the harvests and sets; {r['hit']} name the label or its pair; "
@@ -219,7 +237,9 @@ def main(argv=None) -> int:
             raw.update(mix_classifier=st.mix_classifier, temperature=st.temperature,
                        combined_answer_at=st.combined_answer_at,
                        answer_over_oos=st.answer_over_oos,
-                       combined_suggest_at=st.combined_suggest_at, related_at=st.related_at)
+                       combined_suggest_at=st.combined_suggest_at, related_at=st.related_at,
+                       gate_override_at=st.gate_override_at,
+                       gate_override_over_oos=st.gate_override_over_oos)
             CALIBRATION.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     if args.write:
         model.save()

@@ -98,6 +98,13 @@ class Settings:
     # threshold with a wider margin over out of scope answers more of the in-scope
     # questions whose best topic is right and still refers the out-of-scope ones.
     answer_over_oos: float = 1.0
+    # Round 12: a question gated as another service (it names one and no card term) is
+    # still answered when the mix is this sure of one topic and it is
+    # ``gate_override_over_oos`` times as likely as out of scope (what the IC chip holds of
+    # one's tax and pension, English home-visit requests that do not name the card).
+    # 1.0 = never (no override).
+    gate_override_at: float = 1.0
+    gate_override_over_oos: float = 15.0
     staff_match_at: float = 0.8
     # A question naming another service and no card term is at most suggested,
     # never answered outright (in the dev files such questions are all out of scope).
@@ -526,7 +533,11 @@ class FaqEngine:
         top3 = tuple(ranked[:3])
         best = probs[ranked[0]]
         conf = round(best, 4)
-        gated = (other and st.gate_other_service) or referral is not None
+        # another service named and no card term: referred, unless the mix is sure of a
+        # topic (round 12); a named referral (scam, someone else's data ...) always is
+        sure = (referral == "other_service" and best >= st.gate_override_at
+                and best >= st.gate_override_over_oos * oos)
+        gated = referral is not None and not sure
         if best >= st.combined_answer_at and best > st.answer_over_oos * oos and not gated:
             second = ranked[1]
             related = (second,) if probs[second] >= st.related_at else ()

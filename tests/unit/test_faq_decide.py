@@ -44,3 +44,48 @@ def test_the_answer_needs_its_margin_over_out_of_scope(engine, best, oos, over, 
 
 def test_the_shipped_settings_ask_for_a_margin(engine):
     assert engine.settings.answer_over_oos > 1.0
+
+
+# Round 12: a question that names another service and no card term is referred, unless
+# the mix is sure of one topic (``gate_override_at``, ``gate_override_over_oos``).
+OTHER = "ICチップには何が記録されてるの?税金や年金のことまで入ってる?"
+
+
+def _decide_other(engine, best: float, oos: float, at: float):
+    topics = engine.topic_ids()
+    rest = (1.0 - best - oos) / (len(topics) - 1)
+    proba = {t: rest for t in topics} | {"privacy_security": best, kb.OUT_OF_SCOPE: oos}
+    scores = dict.fromkeys([*topics, kb.OUT_OF_SCOPE], 0.0)
+    st = replace(engine.settings, mix_classifier=1.0, combined_answer_at=0.1,
+                 combined_suggest_at=0.1, answer_over_oos=6.0, gate_override_at=at,
+                 gate_override_over_oos=15.0)
+    return engine.decide(OTHER, views(OTHER), scores, proba, settings=st)
+
+
+def test_the_question_names_another_service_and_no_card_term(engine):
+    v = views(OTHER)
+    assert engine._scope.other_service(v.surface, v.reading)
+
+
+@pytest.mark.parametrize(("best", "oos", "at", "answered"), [
+    (0.95, 0.01, 1.0, False),  # 1.0: never overridden, referred to the city
+    (0.95, 0.01, 0.8, True),   # sure, and 95x as likely as out of scope
+    (0.7, 0.01, 0.8, False),   # below the override threshold
+    (0.9, 0.08, 0.8, False),   # 0.9 < 15 x 0.08: out of scope too likely
+])
+def test_a_sure_topic_overrides_the_other_service_gate(engine, best, oos, at, answered):
+    pred = _decide_other(engine, best, oos, at)
+    assert (pred.topic == "privacy_security") == answered
+    assert pred.referral == (None if answered else "other_service")
+
+
+def test_a_named_referral_is_never_overridden(engine):
+    q = "隣の人のマイナンバーを教えて"
+    topics = engine.topic_ids()
+    proba = dict.fromkeys(topics, 0.0) | {"card_overview": 0.99, kb.OUT_OF_SCOPE: 0.01}
+    st = replace(engine.settings, mix_classifier=1.0, gate_override_at=0.5,
+                 gate_override_over_oos=1.0)
+    pred = engine.decide(q, views(q), dict.fromkeys([*topics, kb.OUT_OF_SCOPE], 0.0), proba,
+                         settings=st)
+    assert pred.referral == "others_data"
+    assert pred.topic is None
