@@ -106,8 +106,10 @@ class Settings:
     gate_override_at: float = 1.0
     gate_override_over_oos: float = 15.0
     staff_match_at: float = 0.8
-    # A question naming another service and no card term is at most suggested,
-    # never answered outright (in the dev files such questions are all out of scope).
+    # Retrieval only (no classifier): a question naming another service and no card
+    # term is at most suggested, never answered outright (in the dev files such
+    # questions are all out of scope). With the classifier such a question is always
+    # referred unless the gate override above lets it through.
     gate_other_service: bool = False
 
     @classmethod

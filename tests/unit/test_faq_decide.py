@@ -1,5 +1,6 @@
 """FaqEngine.decide: the best topic is answered only with a margin over out of scope
-(``answer_over_oos``, round 11 of issue 15)."""
+(``answer_over_oos``, round 11 of issue 15), and a question gated as another service only
+when the mix is sure of one topic (``gate_override_at``, round 12)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ def engine():
     return get_engine()
 
 
-def _decide(engine, best: float, oos: float, over: float):
-    """The decision when the classifier alone (mix 1) gives ``best`` to the PIN topic,
-    ``oos`` to out of scope and the rest evenly to the other topics."""
+def _decide(engine, best: float, oos: float, *, question: str = QUESTION,
+            topic: str = "pin_forgot_lock", **settings):
+    """The decision on ``question`` when the classifier alone (mix 1) gives ``best`` to
+    ``topic``, ``oos`` to out of scope and the rest evenly to the other topics; answer
+    at 0.1, ``settings`` replace the shipped ones."""
     topics = engine.topic_ids()
     rest = (1.0 - best - oos) / (len(topics) - 1)
-    proba = {t: rest for t in topics} | {"pin_forgot_lock": best, kb.OUT_OF_SCOPE: oos}
+    proba = {t: rest for t in topics} | {topic: best, kb.OUT_OF_SCOPE: oos}
     scores = dict.fromkeys([*topics, kb.OUT_OF_SCOPE], 0.0)
     st = replace(engine.settings, mix_classifier=1.0, combined_answer_at=0.1,
-                 combined_suggest_at=0.1, answer_over_oos=over)
-    return engine.decide(QUESTION, views(QUESTION), scores, proba, settings=st)
+                 combined_suggest_at=0.1, **settings)
+    return engine.decide(question, views(question), scores, proba, settings=st)
 
 
 @pytest.mark.parametrize(("best", "oos", "over", "band"), [
@@ -36,7 +39,7 @@ def _decide(engine, best: float, oos: float, over: float):
     (0.5, 0.08, 6.0, ANSWER),  # 0.5 >= 6 x 0.08
 ])
 def test_the_answer_needs_its_margin_over_out_of_scope(engine, best, oos, over, band):
-    pred = _decide(engine, best, oos, over)
+    pred = _decide(engine, best, oos, answer_over_oos=over)
     assert pred.band == band
     assert pred.top3[0] == "pin_forgot_lock"
     assert (pred.topic == "pin_forgot_lock") == (band == ANSWER)
@@ -51,17 +54,6 @@ def test_the_shipped_settings_ask_for_a_margin(engine):
 OTHER = "ICチップには何が記録されてるの?税金や年金のことまで入ってる?"
 
 
-def _decide_other(engine, best: float, oos: float, at: float):
-    topics = engine.topic_ids()
-    rest = (1.0 - best - oos) / (len(topics) - 1)
-    proba = {t: rest for t in topics} | {"privacy_security": best, kb.OUT_OF_SCOPE: oos}
-    scores = dict.fromkeys([*topics, kb.OUT_OF_SCOPE], 0.0)
-    st = replace(engine.settings, mix_classifier=1.0, combined_answer_at=0.1,
-                 combined_suggest_at=0.1, answer_over_oos=6.0, gate_override_at=at,
-                 gate_override_over_oos=15.0)
-    return engine.decide(OTHER, views(OTHER), scores, proba, settings=st)
-
-
 def test_the_question_names_another_service_and_no_card_term(engine):
     v = views(OTHER)
     assert engine._scope.other_service(v.surface, v.reading)
@@ -74,18 +66,14 @@ def test_the_question_names_another_service_and_no_card_term(engine):
     (0.9, 0.08, 0.8, False),   # 0.9 < 15 x 0.08: out of scope too likely
 ])
 def test_a_sure_topic_overrides_the_other_service_gate(engine, best, oos, at, answered):
-    pred = _decide_other(engine, best, oos, at)
+    pred = _decide(engine, best, oos, question=OTHER, topic="privacy_security",
+                   answer_over_oos=6.0, gate_override_at=at, gate_override_over_oos=15.0)
     assert (pred.topic == "privacy_security") == answered
     assert pred.referral == (None if answered else "other_service")
 
 
 def test_a_named_referral_is_never_overridden(engine):
-    q = "隣の人のマイナンバーを教えて"
-    topics = engine.topic_ids()
-    proba = dict.fromkeys(topics, 0.0) | {"card_overview": 0.99, kb.OUT_OF_SCOPE: 0.01}
-    st = replace(engine.settings, mix_classifier=1.0, gate_override_at=0.5,
-                 gate_override_over_oos=1.0)
-    pred = engine.decide(q, views(q), dict.fromkeys([*topics, kb.OUT_OF_SCOPE], 0.0), proba,
-                         settings=st)
+    pred = _decide(engine, 0.99, 0.01, question="隣の人のマイナンバーを教えて",
+                   topic="card_overview", gate_override_at=0.5, gate_override_over_oos=1.0)
     assert pred.referral == "others_data"
     assert pred.topic is None
