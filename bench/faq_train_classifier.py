@@ -4,8 +4,8 @@
     .venv/bin/python bench/faq_train_classifier.py --fit --write  # + fit the mix on LOSO, write calibration.yaml
 
 Training data: the knowledge base and every source of ``data/sources.yaml``
-(the retired blind sets 1-18 too: 1-14 since round 11, 15-18 since round 12;
-never sets 19 and later).
+(the retired blind sets 1-20 too: 1-14 since round 11, 15-18 since round 12,
+19 and 20 since round 13; never sets 21 and later).
 ``--fit`` runs leave-one-source-out (each source group scored by a classifier
 trained without it) and picks ``mix_classifier``, ``temperature``,
 ``combined_answer_at``, ``combined_suggest_at``, ``answer_over_oos``, the
