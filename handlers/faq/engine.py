@@ -494,8 +494,12 @@ class FaqEngine:
         return {t: (1 - a) * p.get(t, 0.0) + a * proba.get(t, 0.0) for t in p}
 
     def english_referral(self, original: str) -> str | None:
-        """The referral of an English question naming another matter (tax, garbage ...)."""
-        return self.concepts.referral(set(self.concepts.find_english(original)))
+        """The referral of an English question naming another matter (tax, garbage ...),
+        or typing an application ID (its Japanese rewrite keeps no digits)."""
+        referral = self.concepts.referral(set(self.concepts.find_english(original)))
+        if referral is None and _LOOKUP_DIGITS.search(unicodedata.normalize("NFKC", original)):
+            referral = "status_lookup"
+        return referral
 
     def predict(self, text: str) -> Prediction:
         original = text or ""
@@ -583,8 +587,10 @@ def _with(pred: Prediction, **changes) -> Prediction:
     return replace(pred, **changes)
 
 
-# an application ID / reception number typed in: a request to look one up
-_LOOKUP_DIGITS = re.compile(r"[0-9]{6,}")  # after NFKC: full-width digits too
+# an application ID / reception number typed in: a request to look one up. After NFKC
+# (full-width digits too); also in groups of four, as the form prints the 23-digit ID
+# ("1234 5678 9012 ...", round 14), but not a phone number (083-231-1111)
+_LOOKUP_DIGITS = re.compile(r"[0-9]{6,}|[0-9]{4}(?:[ \-][0-9]{4}){2,}")
 
 _build_lock = threading.Lock()
 

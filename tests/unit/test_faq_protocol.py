@@ -89,13 +89,23 @@ LATER_SETS = {
     # Written blind in session 10 before round 13, beside set 21 (11 hosts sha256 % 5 in
     # {0, 4}, none used before); frozen, run once on round 12, then once on round 13.
     22: "ee4f40a31c3198820964212d60d35a3e29ce3cb911ac55e208013b688fa69707",
+    # Written blind in session 11 before round 14 by someone who never opened
+    # handlers/faq/ (50 of 167 rows from 20 pages, hosts sha256 % 5 in {1, 2, 3}; hosts
+    # nearly exhausted, so also pages of known hosts whose URL is nowhere in the repository);
+    # frozen, run once on round 13 as the baseline, then once on round 14.
+    23: "1b4830d5be3e530cd4aaa79c4180f125a398811d2e6b76090f13646e1c57dc27",
+    # Written blind in session 11 before round 14, beside set 23 (50 of 166 rows from 24
+    # pages, hosts sha256 % 5 in {0, 4}, same page rule); frozen, run once on round 13, then
+    # once on round 14.
+    24: "880b752f4721f5204f54c188155f95f732486285cf6d1ce4476f43fd7d2846bd",
 }
 
 
-# Sets retired as test sets in round 11 (sets 1-14), 12 (15-18) and 13 (19, 20): each had
-# been measured on the rounds it was written for, and from then on it is a training source
-# (handlers/faq/data/sources.yaml, one group per set); only the later sets stay blind.
-RETIRED = frozenset(range(1, 21))
+# Sets retired as test sets in round 11 (sets 1-14), 12 (15-18), 13 (19, 20) and 14 (21,
+# 22): each had been measured on the rounds it was written for, and from then on it is a
+# training source (handlers/faq/data/sources.yaml, one group per set); only the later sets
+# stay blind.
+RETIRED = frozenset(range(1, 23))
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +245,12 @@ def test_japanese_is_not_taken_for_english():
         ("投票所はどこですか", "other_service"),
         ("他人のマイナンバーを調べてほしい", "others_data"),
         ("受付番号 20261205123456 の申請は今どうなっていますか", "status_lookup"),
+        # round 14: the ID as the form prints it (groups of four), in English and Japanese
+        ("My application ID is 1234 5678 9012 3456 7890 123. Is my card done?", "status_lookup"),
+        ("申請書ID 1234-5678-9012-3456-7890-123 のカードはもうできましたか", "status_lookup"),
+        ("Here is my application ID. Could you tell me whether my card is ready?",
+         "status_lookup"),
+        ("A man called and asked for my PIN to check my card. Is that okay?", "scam"),
         ("こんばんは", "chitchat"),
         ("When is the garbage collected?", "other_service"),
         # round 7: more of the city's other services, in Japanese and in English
