@@ -34,6 +34,7 @@ from tests.line_helpers import body_of, event, sign
 EVENTS = 300
 KILL_AFTER = 100  # acknowledged events before the kill
 DEADLINE = 60.0
+ATTEMPTS = 3  # runs at most, until one kill leaves work behind for the clock
 
 
 def children(pid: int) -> list[int]:
@@ -122,7 +123,22 @@ def test_after_kill_9_of_a_worker_every_acknowledged_event_is_answered_once(pg_u
     )
     assert release.returncode == 0, release.stderr
     build_app(pg_url)  # this process reads the database and issues the stand-in's reply tokens
-    users = [f"U{n:032x}" for n in range(EVENTS)]
+    # A kill that finds the victim with nothing in hand (on a busy machine the other worker
+    # may have taken every event) proves nothing about recovery: such a run is repeated with
+    # new residents, at most ATTEMPTS times, instead of passing.
+    for attempt in range(ATTEMPTS):
+        clock_log = _kill_a_worker_and_check_every_answer(env, tmp_path, attempt)
+        if "recovered" in clock_log:
+            break
+    # The kill really left events behind, and the clock answered them.
+    assert "recovered" in clock_log, clock_log[-2000:]
+
+
+def _kill_a_worker_and_check_every_answer(env: dict, tmp_path, attempt: int) -> str:
+    """One run: post EVENTS events, SIGKILL a worker after KILL_AFTER, check every
+    acknowledged event is answered exactly once; the clock's log."""
+    lines = procfile()
+    users = [f"U{attempt:02x}{n:030x}" for n in range(EVENTS)]
     with db.unit_of_work() as s:
         bodies = [
             body_of(event("text", u, text="メニュー", reply_token=issue_reply_token(s, u)))
@@ -178,5 +194,4 @@ def test_after_kill_9_of_a_worker_every_acknowledged_event_is_answered_once(pg_u
     finally:
         _stop(web)
         clock_log = _stop(clock)
-    # The kill really left events behind, and the clock answered them.
-    assert "recovered" in clock_log, clock_log[-2000:]
+    return clock_log
