@@ -496,10 +496,8 @@ class FaqEngine:
     def english_referral(self, original: str) -> str | None:
         """The referral of an English question naming another matter (tax, garbage ...),
         or typing an application ID (its Japanese rewrite keeps no digits)."""
-        referral = self.concepts.referral(set(self.concepts.find_english(original)))
-        if referral is None and _LOOKUP_DIGITS.search(unicodedata.normalize("NFKC", original)):
-            referral = "status_lookup"
-        return referral
+        return (self.concepts.referral(set(self.concepts.find_english(original)))
+                or _lookup_referral(original))
 
     def predict(self, text: str) -> Prediction:
         original = text or ""
@@ -532,8 +530,8 @@ class FaqEngine:
         referral = self.concepts.referral(self.concepts.find(v.surface, v.reading))
         if referral is None and other:
             referral = "other_service"
-        if referral is None and _LOOKUP_DIGITS.search(unicodedata.normalize("NFKC", text)):
-            referral = "status_lookup"
+        if referral is None:
+            referral = _lookup_referral(text)
         oos = probs.pop(kb.OUT_OF_SCOPE, 0.0)
         ranked = sorted(probs, key=lambda t: probs[t], reverse=True)
         top3 = tuple(ranked[:3])
@@ -591,6 +589,11 @@ def _with(pred: Prediction, **changes) -> Prediction:
 # (full-width digits too); also in groups of four, as the form prints the 23-digit ID
 # ("1234 5678 9012 ...", round 14), but not a phone number (083-231-1111)
 _LOOKUP_DIGITS = re.compile(r"[0-9]{6,}|[0-9]{4}(?:[ \-][0-9]{4}){2,}")
+
+
+def _lookup_referral(text: str) -> str | None:
+    """``status_lookup`` when an application ID or reception number is typed in."""
+    return "status_lookup" if _LOOKUP_DIGITS.search(unicodedata.normalize("NFKC", text)) else None
 
 _build_lock = threading.Lock()
 

@@ -127,17 +127,16 @@ def test_after_kill_9_of_a_worker_every_acknowledged_event_is_answered_once(pg_u
     # may have taken every event) proves nothing about recovery: such a run is repeated with
     # new residents, at most ATTEMPTS times, instead of passing.
     for attempt in range(ATTEMPTS):
-        clock_log = _kill_a_worker_and_check_every_answer(env, tmp_path, attempt)
+        clock_log = _kill_a_worker_and_check_every_answer(lines, env, tmp_path, attempt)
         if "recovered" in clock_log:
             break
     # The kill really left events behind, and the clock answered them.
     assert "recovered" in clock_log, clock_log[-2000:]
 
 
-def _kill_a_worker_and_check_every_answer(env: dict, tmp_path, attempt: int) -> str:
-    """One run: post EVENTS events, SIGKILL a worker after KILL_AFTER, check every
-    acknowledged event is answered exactly once; the clock's log."""
-    lines = procfile()
+def _kill_a_worker_and_check_every_answer(lines: dict, env: dict, tmp_path, attempt: int) -> str:
+    """One run of the Procfile's ``lines``: post EVENTS events, SIGKILL a worker after
+    KILL_AFTER, check every acknowledged event is answered exactly once; the clock's log."""
     users = [f"U{attempt:02x}{n:030x}" for n in range(EVENTS)]
     with db.unit_of_work() as s:
         bodies = [
